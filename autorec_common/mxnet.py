@@ -1,0 +1,119 @@
+"""MXNet Gluon adapter: device choice, seeding, the evaluator and the training loop.
+
+Use it as ``from autorec_common import mxnet as arm``. Importing it switches
+MXNet to its NumPy interface (``npx.set_np()``), as the book does.
+
+MXNet 1.9.1 refers to ``numpy.bool``, which NumPy 1.24 removed. The project
+pins NumPy 1.23.5; on a newer NumPy (Colab's Python 3.12 cannot install
+1.23.5) the alias is restored before MXNet is imported.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as onp
+
+if not hasattr(onp, "bool"):  # NumPy >= 1.24: MXNet 1.9.1 still says numpy.bool
+    onp.bool = bool
+
+import mxnet as mx  # noqa: E402
+from mxnet import autograd, gluon, np, npx  # noqa: E402
+
+from .metrics import masked_rmse  # noqa: E402
+from .training import EarlyStopping, History, as_eval_dict, progress_bar  # noqa: E402
+
+npx.set_np()
+
+
+def try_gpu(i: int = 0):
+    """``mx.gpu(i)`` if there is such a GPU, else ``mx.cpu()``.
+
+    (The book's ``d2l.try_all_gpus()`` returns ``[]`` without a GPU, and its
+    evaluator's ``split_and_load`` then divides by zero.)
+    """
+    return mx.gpu(i) if mx.context.num_gpus() > i else mx.cpu()
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and MXNet's generators."""
+    random.seed(seed)
+    onp.random.seed(seed)
+    mx.random.seed(seed)
+
+
+def predict(net, inter_matrix, ctx=None, batch_size: int | None = None) -> onp.ndarray:
+    """Reconstruct every row of ``inter_matrix`` (outside ``autograd.record``,
+    so dropout is off and the book's model returns unmasked predictions)."""
+    ctx = ctx or try_gpu()
+    x = inter_matrix if isinstance(inter_matrix, np.ndarray) else \
+        np.array(onp.asarray(inter_matrix, dtype=onp.float32), ctx=ctx)
+    size = batch_size or x.shape[0]
+    parts = [net(x[i:i + size]).asnumpy() for i in range(0, x.shape[0], size)]
+    return onp.concatenate(parts)
+
+
+def evaluator(network, inter_matrix, test_data, devices=None) -> float:
+    """The book's evaluator, made to run on a CPU: reconstruct the training
+    matrix and score the observed test entries only (RMSE)."""
+    if isinstance(devices, (list, tuple)):
+        devices = devices[0] if devices else None
+    return masked_rmse(predict(network, inter_matrix, devices), test_data)
+
+
+def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
+                  batch_size: int = 256, lr: float = 0.002, wd: float = 1e-5,
+                  loss=None, ctx=None, seed: int | None = None,
+                  patience: int | None = None, progress: bool = True,
+                  desc: str = "MXNet") -> History:
+    """Train a Gluon autoencoder on the rows of ``train_mat`` with Adam.
+
+    Same contract as :func:`autorec_common.torch.train_autorec`. ``loss``
+    returns one value per row, as Gluon losses do (default: the book's
+    ``gluon.loss.L2Loss()``); ``trainer.step(batch)`` divides by the batch size.
+    The network must already be initialised (``net.initialize(...)``).
+    """
+    ctx = ctx or try_gpu()
+    if seed is not None:
+        seed_everything(seed)
+    loss = loss or gluon.loss.L2Loss()
+    data = np.array(onp.asarray(train_mat, dtype=onp.float32), ctx=ctx)
+    evals = as_eval_dict(eval_mats)
+    trainer = gluon.Trainer(net.collect_params(), "adam",
+                            {"learning_rate": lr, "wd": wd})
+    rng = onp.random.default_rng(seed if seed is not None else 0)
+    history, stopper, best = History(), EarlyStopping(patience), None
+    bar = progress_bar(num_epochs, progress, desc)
+    for epoch in bar:
+        start = time.perf_counter()
+        order = np.array(rng.permutation(data.shape[0]), ctx=ctx, dtype="int64")
+        total, rows = np.zeros((), ctx=ctx), 0
+        for i in range(0, data.shape[0], batch_size):
+            x = data[order[i:i + batch_size]]
+            with autograd.record():
+                batch_loss = loss(net(x), x)
+            batch_loss.backward()
+            trainer.step(x.shape[0])
+            total = total + batch_loss.sum()
+            rows += x.shape[0]
+        train_loss = float(total.item()) / rows  # waits for MXNet's async engine
+        row = {"epoch": epoch, "train_loss": train_loss,
+               "seconds": time.perf_counter() - start}
+        if evals:
+            recon = predict(net, data, ctx)
+            for name, mat in evals.items():
+                row[f"{name}_rmse"] = masked_rmse(recon, mat)
+        history.rows.append(row)
+        bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
+        if evals:
+            improved, stop = stopper.update(epoch, row[f"{next(iter(evals))}_rmse"])
+            if improved:
+                best = {k: p.data().copy() for k, p in net.collect_params().items()}
+            if stop:
+                break
+    if best is not None:
+        for k, p in net.collect_params().items():
+            p.set_data(best[k])
+        history.best_epoch = stopper.best_epoch
+    return history

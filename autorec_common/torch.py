@@ -1,0 +1,122 @@
+"""PyTorch adapter: device choice, seeding, the evaluator and the training loop.
+
+Imports PyTorch and the framework-neutral core only; neither MXNet nor d2l is
+needed. Use it as ``from autorec_common import torch as art``.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from .metrics import masked_rmse
+from .training import EarlyStopping, History, as_eval_dict, progress_bar
+
+
+def try_gpu(i: int = 0) -> torch.device:
+    """The ``i``-th CUDA GPU if there is one, else the CPU.
+
+    (The book's ``d2l.try_all_gpus()`` returns an empty list on a machine
+    without a GPU, and its evaluator then has no device to run on.)
+    """
+    if torch.cuda.device_count() > i:
+        return torch.device(f"cuda:{i}")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's generators (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def l2_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The book's objective: ``0.5 * (pred - target)**2``, averaged over all
+    entries of the batch (Gluon's ``L2Loss`` per row, divided by the batch size
+    in ``Trainer.step``)."""
+    return 0.5 * torch.mean((pred - target) ** 2)
+
+
+@torch.no_grad()
+def predict(net: nn.Module, inter_matrix, device=None, batch_size: int | None = None
+            ) -> np.ndarray:
+    """Reconstruct every row of ``inter_matrix`` with the network in eval mode."""
+    device = device or next(net.parameters()).device
+    x = torch.as_tensor(np.asarray(inter_matrix, dtype=np.float32), device=device)
+    was_training = net.training
+    net.eval()
+    size = batch_size or len(x)
+    out = torch.cat([net(x[i:i + size]) for i in range(0, len(x), size)])
+    net.train(was_training)
+    return out.cpu().numpy()
+
+
+def evaluator(network: nn.Module, inter_matrix, test_data, device=None) -> float:
+    """The book's evaluator: reconstruct the training matrix, score observed
+    test entries only (RMSE)."""
+    return masked_rmse(predict(network, inter_matrix, device), test_data)
+
+
+def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int = 25,
+                  batch_size: int = 256, lr: float = 0.002, wd: float = 1e-5,
+                  loss=l2_loss, device=None, seed: int | None = None,
+                  patience: int | None = None, progress: bool = True,
+                  desc: str = "PyTorch") -> History:
+    """Train an autoencoder to reconstruct the rows of ``train_mat`` with Adam.
+
+    ``eval_mats`` is a matrix (scored as "test") or a mapping of names to
+    matrices with the same shape as ``train_mat``; after every epoch the
+    network reconstructs ``train_mat`` and each is scored by masked RMSE. With
+    ``patience``, training stops once the first evaluation set's RMSE has not
+    improved for that many epochs, and the best weights are restored.
+
+    Speed: the whole matrix lives on the device once, each batch is one
+    indexing operation, and evaluation is one forward pass.
+    """
+    device = device or try_gpu()
+    if seed is not None:
+        seed_everything(seed)
+    net.to(device)
+    data = torch.as_tensor(np.asarray(train_mat, dtype=np.float32), device=device)
+    evals = as_eval_dict(eval_mats)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd)
+    generator = torch.Generator().manual_seed(seed if seed is not None else 0)
+    history, stopper, best_state = History(), EarlyStopping(patience), None
+    bar = progress_bar(num_epochs, progress, desc)
+    for epoch in bar:
+        net.train()
+        start = time.perf_counter()
+        order = torch.randperm(len(data), generator=generator).to(device)
+        total = torch.zeros((), device=device)
+        for i in range(0, len(data), batch_size):
+            x = data[order[i:i + batch_size]]
+            optimizer.zero_grad(set_to_none=True)
+            batch_loss = loss(net(x), x)
+            batch_loss.backward()
+            optimizer.step()
+            total += batch_loss.detach() * len(x)
+        train_loss = float(total) / len(data)  # waits for the device to finish
+        row = {"epoch": epoch, "train_loss": train_loss,
+               "seconds": time.perf_counter() - start}
+        if evals:
+            recon = predict(net, data, device)
+            for name, mat in evals.items():
+                row[f"{name}_rmse"] = masked_rmse(recon, mat)
+        history.rows.append(row)
+        bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
+        if evals:
+            improved, stop = stopper.update(epoch, row[f"{next(iter(evals))}_rmse"])
+            if improved:
+                best_state = copy.deepcopy(net.state_dict())
+            if stop:
+                break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+        history.best_epoch = stopper.best_epoch
+    return history

@@ -1,0 +1,21 @@
+"""Stop the test run early, with the data layer's own message, when MovieLens
+100K is neither cached nor downloadable: every notebook and data test needs it.
+
+Set AUTOREC_SKIP_DATA_CHECK=1 to run only the tests that need no data
+(``pytest tests -m "not data"``).
+"""
+
+import os
+
+import pytest
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("AUTOREC_SKIP_DATA_CHECK"):
+        return
+    from autorec_common.data import DataError, fetch_ml100k
+
+    try:
+        fetch_ml100k(progressbar=False)
+    except DataError as err:
+        pytest.exit(f"MovieLens 100K is not available.\n{err}", returncode=1)

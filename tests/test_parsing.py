@@ -1,0 +1,126 @@
+"""Parsing, splitting and matrices, on small synthetic data made here."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autorec_common import (MalformedDataError, describe, interaction_matrix,
+                            load_data_ml100k, split_data_ml100k)
+from autorec_common.data import GENRES, parse_items, parse_ratings
+
+
+def synthetic_ratings(num_users=30, num_items=40, n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    pairs = rng.choice(num_users * num_items, size=n, replace=False)
+    return pd.DataFrame({
+        "user_id": pairs // num_items + 1,
+        "item_id": pairs % num_items + 1,
+        "rating": rng.integers(1, 6, size=n),
+        "timestamp": rng.integers(8e8, 9e8, size=n),
+    })
+
+
+def to_text(frame):
+    return "\n".join("\t".join(str(v) for v in row) for row in frame.itertuples(index=False))
+
+
+def test_parse_ratings_round_trip():
+    frame = synthetic_ratings()
+    parsed = parse_ratings(to_text(frame).encode())
+    pd.testing.assert_frame_equal(parsed, frame.astype(np.int64))
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("1\t2\t3", "expected 4 tab-separated fields, found 3"),
+    ("1\ttwo\t3\t100", "invalid literal"),
+    ("1\t2\t7\t100", "rating 7 is outside 1..5"),
+    ("0\t2\t3\t100", "ids start at 1"),
+])
+def test_malformed_line_names_file_and_line(bad, reason):
+    text = "1\t1\t5\t10\n2\t3\t4\t11\n" + bad + "\n"
+    with pytest.raises(MalformedDataError) as info:
+        parse_ratings(text, source="u.data")
+    assert "u.data, line 3" in str(info.value)
+    assert reason in str(info.value)
+
+
+def test_empty_ratings_file_is_an_error():
+    with pytest.raises(MalformedDataError, match="no ratings"):
+        parse_ratings(b"\n\n", source="u1.test")
+
+
+def test_parse_items_reads_latin1_titles():
+    flags = "|".join(["0"] * (len(GENRES) - 1) + ["1"])
+    line = f"7|Misérables, Les (1995)|01-Jan-1995||http://x|{flags}"
+    items = parse_items(line.encode("latin-1"))
+    assert items.title[0] == "Misérables, Les (1995)"
+    assert items.release_date[0] == pd.Timestamp("1995-01-01")
+    assert items.Western[0] == 1 and items.Action[0] == 0
+
+
+def test_parse_items_wrong_field_count():
+    with pytest.raises(MalformedDataError, match="u.item, line 1"):
+        parse_items(b"1|Toy Story|01-Jan-1995")
+
+
+def test_random_split_sizes_disjoint_and_complete():
+    frame = synthetic_ratings(n=1000)
+    train, test = split_data_ml100k(frame, 30, 40, "random", test_ratio=0.2, seed=3)
+    assert len(train) + len(test) == len(frame)
+    assert 0.15 < len(test) / len(frame) < 0.25
+    key = lambda f: set(zip(f.user_id, f.item_id))  # noqa: E731
+    assert not key(train) & key(test)
+    assert key(train) | key(test) == key(frame)
+
+
+def test_random_split_is_seeded():
+    frame = synthetic_ratings(n=1000)
+    a = split_data_ml100k(frame, 30, 40, seed=1)[1]
+    b = split_data_ml100k(frame, 30, 40, seed=1)[1]
+    c = split_data_ml100k(frame, 30, 40, seed=2)[1]
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_seq_aware_split_holds_out_each_users_latest():
+    frame = synthetic_ratings(n=600)
+    train, test = split_data_ml100k(frame, 30, 40, "seq-aware")
+    assert len(test) == frame.user_id.nunique() and len(train) + len(test) == len(frame)
+    latest = frame.groupby("user_id").timestamp.max()
+    assert (test.set_index("user_id").timestamp == latest).all()
+    # training rows come in time order within each user, as in D2L
+    assert (train.groupby("user_id").timestamp.diff().dropna() >= 0).all()
+
+
+def test_split_rejects_bad_arguments():
+    frame = synthetic_ratings()
+    with pytest.raises(ValueError, match="test_ratio"):
+        split_data_ml100k(frame, 30, 40, test_ratio=1.5)
+    with pytest.raises(ValueError, match="split_mode"):
+        split_data_ml100k(frame, 30, 40, split_mode="by-time")
+
+
+def test_interaction_matrices():
+    frame = pd.DataFrame({"user_id": [1, 2, 3], "item_id": [2, 2, 1],
+                          "rating": [5, 3, 1], "timestamp": [0, 0, 0]})
+    item_user = interaction_matrix(frame, num_users=3, num_items=2)
+    np.testing.assert_array_equal(item_user, [[0, 0, 1], [5, 3, 0]])
+    user_item = interaction_matrix(frame, 3, 2, kind="user-item")
+    np.testing.assert_array_equal(user_item, item_user.T)
+    assert item_user.dtype == np.float32
+    with pytest.raises(ValueError, match="outside"):
+        interaction_matrix(frame, num_users=2, num_items=2)
+
+
+def test_load_data_in_the_books_shape():
+    frame = synthetic_ratings()
+    users, items, scores, inter = load_data_ml100k(frame, 30, 40)
+    assert inter.shape == (40, 30)
+    assert all(inter[i, u] == s for u, i, s in zip(users, items, scores))
+    _, _, ones, per_user = load_data_ml100k(frame, 30, 40, feedback="implicit")
+    assert set(ones) == {1} and sum(map(len, per_user.values())) == len(frame)
+
+
+def test_describe():
+    stats = describe(synthetic_ratings(n=120), 30, 40)
+    assert stats == {"ratings": 120, "users": 30, "items": 40, "sparsity": 0.9}

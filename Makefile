@@ -28,7 +28,7 @@ $(STAMP): requirements.txt pyproject.toml
 run: $(STAMP)
 	"$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
-	"$(PY)" -m autorec_common.results
+	"$(PY)" -m autorec_common
 
 # The notebooks record their numbers into a scratch folder here, so a test run
 # never changes the committed results/.
@@ -39,7 +39,7 @@ bench: $(STAMP)
 	"$(PY)" bench/bench.py
 
 readme: $(STAMP)
-	"$(PY)" -m autorec_common.results
+	"$(PY)" -m autorec_common
 
 lab: $(STAMP)
 	"$(PY)" -m jupyter lab notebooks

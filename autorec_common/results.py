@@ -2,7 +2,7 @@
 
 Each notebook calls :func:`record` for the numbers it wants in the README's
 results table; they land in ``results/<notebook>.json``. ``python -m
-autorec_common.results`` rewrites the table between the README's markers, and
+autorec_common`` (``make readme``) rewrites the table between the README's markers, and
 ``--check`` fails when README and recorded numbers disagree.
 
 ``make test`` points ``AUTOREC_RESULTS`` at a scratch folder, so running the

@@ -10,8 +10,8 @@ imported on demand::
 from .data import (CITATION, CorruptArchiveError, DataError, DataUnavailableError,
                    MalformedDataError, archive_path, data_dir, describe,
                    fetch_ml100k, interaction_matrix, load_data_ml100k,
-                   read_data_ml100k, read_items, read_split, split_data_ml100k,
-                   verify_archive)
+                   RatingMatrices, rating_matrices, read_data_ml100k, read_items,
+                   read_split, split_data_ml100k, verify_archive)
 from .metrics import masked_mae, masked_rmse
 from .results import record
 from .sweep import grid, run_sweep, summarize
@@ -20,7 +20,7 @@ __all__ = [
     "CITATION", "CorruptArchiveError", "DataError", "DataUnavailableError",
     "MalformedDataError", "archive_path", "data_dir", "describe", "fetch_ml100k",
     "grid", "interaction_matrix", "load_data_ml100k", "masked_mae", "masked_rmse",
-    "read_data_ml100k", "read_items", "read_split", "record", "run_sweep",
+    "RatingMatrices", "rating_matrices", "read_data_ml100k", "read_items", "read_split", "record", "run_sweep",
     "split_data_ml100k", "summarize", "verify_archive",
 ]
 __version__ = "0.1.0"

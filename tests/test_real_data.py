@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from autorec_common import (describe, fetch_ml100k, interaction_matrix, read_data_ml100k,
-                            read_items, read_split, split_data_ml100k, verify_archive)
+                            rating_matrices, read_items, read_split, split_data_ml100k,
+                            verify_archive)
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +52,13 @@ def test_random_split_and_matrix(ml100k):
     assert 9_500 < len(test) < 10_500
     mat = interaction_matrix(train, nu, ni)
     assert mat.shape == (1682, 943) and np.count_nonzero(mat) == len(train)
+
+
+def test_rating_matrices_with_validation():
+    m = rating_matrices("random", seed=0, valid_ratio=0.1)
+    assert m.train.shape == m.valid.shape == m.test.shape == (1682, 943)
+    counts = [np.count_nonzero(x) for x in (m.train, m.valid, m.test)]
+    assert sum(counts) == 100_000 and 8_000 < counts[1] < 10_000
+    assert not ((m.train > 0) & (m.valid > 0)).any() and not ((m.valid > 0) & (m.test > 0)).any()
+    u = rating_matrices("u1", kind="user-item")
+    assert u.train.shape == (943, 1682) and np.count_nonzero(u.test) == 20_000 and u.valid is None

@@ -65,7 +65,7 @@ def evaluator(network, inter_matrix, test_data, devices=None) -> float:
 def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
                   batch_size: int = 256, lr: float = 0.002, wd: float = 1e-5,
                   loss=None, ctx=None, seed: int | None = None,
-                  patience: int | None = None, progress: bool = True,
+                  patience: int | None = None, eval_every: int = 1, progress: bool = True,
                   desc: str = "MXNet") -> History:
     """Train a Gluon autoencoder on the rows of ``train_mat`` with Adam.
 
@@ -100,13 +100,14 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
         train_loss = float(total.item()) / rows  # waits for MXNet's async engine
         row = {"epoch": epoch, "train_loss": train_loss,
                "seconds": time.perf_counter() - start}
-        if evals:
+        evaluate = evals and (epoch % eval_every == 0 or epoch == num_epochs)
+        if evaluate:
             recon = predict(net, data, ctx)
             for name, mat in evals.items():
                 row[f"{name}_rmse"] = masked_rmse(recon, mat)
         history.rows.append(row)
         bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
-        if evals:
+        if evaluate:
             improved, stop = stopper.update(epoch, row[f"{next(iter(evals))}_rmse"])
             if improved:
                 best = {k: p.data().copy() for k, p in net.collect_params().items()}

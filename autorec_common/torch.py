@@ -66,7 +66,7 @@ def evaluator(network: nn.Module, inter_matrix, test_data, device=None) -> float
 def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int = 25,
                   batch_size: int = 256, lr: float = 0.002, wd: float = 1e-5,
                   loss=l2_loss, device=None, seed: int | None = None,
-                  patience: int | None = None, progress: bool = True,
+                  patience: int | None = None, eval_every: int = 1, progress: bool = True,
                   desc: str = "PyTorch") -> History:
     """Train an autoencoder to reconstruct the rows of ``train_mat`` with Adam.
 
@@ -74,7 +74,9 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
     matrices with the same shape as ``train_mat``; after every epoch the
     network reconstructs ``train_mat`` and each is scored by masked RMSE. With
     ``patience``, training stops once the first evaluation set's RMSE has not
-    improved for that many epochs, and the best weights are restored.
+    improved for that many evaluations, and the best weights are restored.
+    ``eval_every=k`` evaluates only every k-th epoch and after the last one
+    (sweeps that need only the final RMSE save the per-epoch passes).
 
     Speed: the whole matrix lives on the device once, each batch is one
     indexing operation, and evaluation is one forward pass.
@@ -104,13 +106,14 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
         train_loss = float(total) / len(data)  # waits for the device to finish
         row = {"epoch": epoch, "train_loss": train_loss,
                "seconds": time.perf_counter() - start}
-        if evals:
+        evaluate = evals and (epoch % eval_every == 0 or epoch == num_epochs)
+        if evaluate:
             recon = predict(net, data, device)
             for name, mat in evals.items():
                 row[f"{name}_rmse"] = masked_rmse(recon, mat)
         history.rows.append(row)
         bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
-        if evals:
+        if evaluate:
             improved, stop = stopper.update(epoch, row[f"{next(iter(evals))}_rmse"])
             if improved:
                 best_state = copy.deepcopy(net.state_dict())

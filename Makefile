@@ -17,7 +17,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	@"$(PYTHON)" -c 'import sys; sys.exit(not ((3, 9) <= sys.version_info[:2] <= (3, 11)))' 2>/dev/null || \
 	  { echo "error: this project needs Python 3.9-3.11 (MXNet 1.9.1 needs NumPy 1.23.5); found '$(PYTHON)' ($$("$(PYTHON)" --version 2>&1)). Install Python 3.11 and run 'make PYTHON=/path/to/python3.11 ...', or use environment.yml."; exit 1; }
 	@test -x "$(PY)" || "$(PYTHON)" -m venv "$(VENV)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -51,6 +52,38 @@ def as_eval_dict(eval_mats) -> dict:
     if isinstance(eval_mats, dict):
         return dict(eval_mats)
     return {"test": eval_mats}
+
+
+class MaskedScorer:
+    """Masked RMSE of a reconstruction against fixed evaluation matrices.
+
+    Gives the same numbers as ``masked_rmse(recon, mat)`` for each matrix, but
+    finds the observed entries once, before training, and converts only those
+    to float64 after each epoch (instead of two whole matrices per epoch).
+    """
+
+    def __init__(self, evals: dict):
+        self.shapes, self.targets = {}, {}
+        for name, mat in evals.items():
+            flat = np.asarray(mat).reshape(-1)
+            where = np.flatnonzero(flat)
+            if where.size == 0:
+                raise ValueError(f"no observed entries to score in {name!r}")
+            self.shapes[name] = np.shape(mat)
+            self.targets[name] = where, flat[where].astype(np.float64)
+
+    def __call__(self, recon) -> dict:
+        """``{name: rmse}`` for each evaluation matrix."""
+        recon = np.asarray(recon)
+        flat = recon.reshape(-1)
+        scores = {}
+        for name, (where, target) in self.targets.items():
+            if recon.shape != self.shapes[name]:
+                raise ValueError(f"shapes differ: prediction {recon.shape}, "
+                                 f"target {self.shapes[name]}")
+            err = flat[where].astype(np.float64) - target
+            scores[name] = float(np.sqrt(np.sum(err ** 2) / where.size))
+        return scores
 
 
 class EarlyStopping:

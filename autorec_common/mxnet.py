@@ -6,11 +6,20 @@ MXNet to its NumPy interface (``npx.set_np()``), as the book does.
 MXNet 1.9.1 refers to ``numpy.bool``, which NumPy 1.24 removed. The project
 pins NumPy 1.23.5; on a newer NumPy (Colab's Python 3.12 cannot install
 1.23.5) the alias is restored before MXNet is imported.
+
+Threads: on Intel CPUs MXNet 1.x runs its operators on half as many threads
+as the machine has logical CPUs, assuming two hyper-threads per core. Where
+the cores have no hyper-threads (many cloud machines; 2 cores give 1 thread)
+that wastes half the machine. Imported before MXNet, this module sets
+``MXNET_OMP_MAX_THREADS`` to the number of physical cores the process may use,
+unless ``OMP_NUM_THREADS`` or ``MXNET_OMP_MAX_THREADS`` is already set.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import sys
 import time
 
 import numpy as onp
@@ -18,11 +27,32 @@ import numpy as onp
 if not hasattr(onp, "bool"):  # NumPy >= 1.24: MXNet 1.9.1 still says numpy.bool
     onp.bool = bool
 
+
+def physical_cores() -> int | None:
+    """Physical cores this process may run on (Linux), counting the
+    hyper-threads of one core once; ``None`` where that cannot be read."""
+    try:
+        cores = set()
+        for cpu in os.sched_getaffinity(0):
+            path = f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list"
+            with open(path) as siblings:
+                cores.add(siblings.read().strip())
+        return len(cores) or None
+    except (AttributeError, OSError):
+        return None
+
+
+if "mxnet" not in sys.modules and not {"OMP_NUM_THREADS", "MXNET_OMP_MAX_THREADS"} & set(os.environ):
+    _cores = physical_cores()
+    if _cores:
+        os.environ["MXNET_OMP_MAX_THREADS"] = str(_cores)
+
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, np, npx  # noqa: E402
 
 from .metrics import masked_rmse  # noqa: E402
-from .training import EarlyStopping, History, as_eval_dict, progress_bar  # noqa: E402
+from .training import (EarlyStopping, History, MaskedScorer, as_eval_dict,  # noqa: E402
+                       progress_bar)
 
 npx.set_np()
 
@@ -43,12 +73,26 @@ def seed_everything(seed: int) -> None:
     mx.random.seed(seed)
 
 
+def on_device(matrix, ctx) -> np.ndarray:
+    """``matrix`` as a float32 MXNet array on ``ctx``.
+
+    On a CPU the array *shares* the memory of a C-contiguous float32 NumPy
+    matrix (MXNet's zero-copy import; MXNet only reads it here) instead of
+    copying it, so training holds one copy of the data, the caller's; other
+    inputs are converted once. On a GPU the matrix is copied to the device.
+    """
+    host = onp.ascontiguousarray(matrix, dtype=onp.float32)
+    if ctx.device_type != "cpu":
+        return np.array(host, ctx=ctx)
+    # from_numpy marks the array it wraps read-only: wrap a view, not the caller's array
+    return mx.nd.from_numpy(host.view(), zero_copy=True, array_cls=np.ndarray)
+
+
 def predict(net, inter_matrix, ctx=None, batch_size: int | None = None) -> onp.ndarray:
     """Reconstruct every row of ``inter_matrix`` (outside ``autograd.record``,
     so dropout is off and the book's model returns unmasked predictions)."""
     ctx = ctx or try_gpu()
-    x = inter_matrix if isinstance(inter_matrix, np.ndarray) else \
-        np.array(onp.asarray(inter_matrix, dtype=onp.float32), ctx=ctx)
+    x = inter_matrix if isinstance(inter_matrix, np.ndarray) else on_device(inter_matrix, ctx)
     size = batch_size or x.shape[0]
     parts = [net(x[i:i + size]).asnumpy() for i in range(0, x.shape[0], size)]
     return onp.concatenate(parts)
@@ -73,13 +117,19 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
     returns one value per row, as Gluon losses do (default: the book's
     ``gluon.loss.L2Loss()``); ``trainer.step(batch)`` divides by the batch size.
     The network must already be initialised (``net.initialize(...)``).
+
+    Speed: the matrix is on the device once (on a CPU it shares the caller's
+    array), each batch is one indexing operation, the loss is read back once
+    per epoch (no wait for MXNet's asynchronous engine after each batch), and
+    evaluation is one forward pass scored on the observed entries only.
     """
     ctx = ctx or try_gpu()
     if seed is not None:
         seed_everything(seed)
     loss = loss or gluon.loss.L2Loss()
-    data = np.array(onp.asarray(train_mat, dtype=onp.float32), ctx=ctx)
+    data = on_device(train_mat, ctx)
     evals = as_eval_dict(eval_mats)
+    scorer = MaskedScorer(evals)
     trainer = gluon.Trainer(net.collect_params(), "adam",
                             {"learning_rate": lr, "wd": wd})
     rng = onp.random.default_rng(seed if seed is not None else 0)
@@ -102,9 +152,8 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
                "seconds": time.perf_counter() - start}
         evaluate = evals and (epoch % eval_every == 0 or epoch == num_epochs)
         if evaluate:
-            recon = predict(net, data, ctx)
-            for name, mat in evals.items():
-                row[f"{name}_rmse"] = masked_rmse(recon, mat)
+            for name, rmse in scorer(predict(net, data, ctx)).items():
+                row[f"{name}_rmse"] = rmse
         history.rows.append(row)
         bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
         if evaluate:

@@ -64,3 +64,27 @@ def test_torch_fused_adam_matches_the_default_update():
             opt.step()
     for a, b in zip(nets[0].parameters(), nets[1].parameters()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_mxnet_on_device_shares_the_callers_matrix():
+    pytest.importorskip("mxnet")
+    import mxnet as mx
+
+    from autorec_common import mxnet as arm
+
+    mat = ratings()
+    x = arm.on_device(mat, mx.cpu())
+    assert x.shape == mat.shape and mat.flags.writeable  # the caller's array stays writable
+    before = float(x.sum())
+    mat[0, 0] += 10  # the MXNet array sees the caller's memory: no copy was made
+    assert float(x.sum()) == pytest.approx(before + 10)
+    other = arm.on_device(mat.astype(np.float64), mx.cpu())  # converted once, then shared
+    assert other.dtype == np.float32 and float(other.sum()) == pytest.approx(float(mat.sum()))
+
+
+def test_mxnet_physical_cores():
+    pytest.importorskip("mxnet")
+    from autorec_common import mxnet as arm
+
+    cores = arm.physical_cores()
+    assert cores is None or 1 <= cores <= __import__("os").cpu_count()

@@ -515,7 +515,8 @@ def environment() -> dict:
     import numpy
     import torch
 
-    info = {"python": platform.python_version(), "numpy": numpy.__version__,
+    info = {"when": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}",
+            "python": platform.python_version(), "numpy": numpy.__version__,
             "torch": torch.__version__, "cpus": os.cpu_count(),
             "cpu": platform.processor() or platform.machine()}
     try:
@@ -561,7 +562,8 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
     add = lines.append
     add("# Training speed: `make bench`")
     add("")
-    add(f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {env['cpu']} "
+    when = env.get("when") or f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
+    add(f"Measured {when} UTC on {env['cpu']} "
         f"({env['cpus']} CPUs; PyTorch uses {cmp['threads']} threads), Python "
         f"{env['python']}, PyTorch {env['torch']}, MXNet {env['mxnet']}, NumPy "
         f"{env['numpy']}; the run took {seconds / 60:.1f} min, during which other "
@@ -571,8 +573,9 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
         add("> **The machine was busy with other work during this run**: the absolute "
             "times are inflated and noisy, and the PyTorch path suffers most (its two "
             "OpenMP threads wait for each other at every operation whenever one of them "
-            "is descheduled; see the 1-thread row). The paths took turns within the "
-            "run, but judge the targets on an otherwise idle machine.")
+            "is descheduled; compare the 1-thread row), and so does MXNet on two "
+            "threads. The paths took turns within the run, but judge the targets on an "
+            "otherwise idle machine.")
     add("")
     add("Model: the chapter's item-based AutoRec (D2L 16.4): "
         f"{cmp['cols']} users in, {HIDDEN} sigmoid hidden units, dropout {DROPOUT}, "
@@ -715,8 +718,8 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
         "with a CUDA GPU the same loops move the matrix to the GPU once "
         "(`art.try_gpu()`, `arm.try_gpu()`); this benchmark measures the CPU paths only.")
     add("")
-    add("Reproduce with `make bench` (about 5 minutes on an idle 2-core machine; "
-        "writes this file). Options: `python bench/bench.py --help`.")
+    add("Reproduce with `make bench`, which writes this file (and the raw figures to "
+        "`bench/out/raw.json`). Options: `python bench/bench.py --help`.")
     return "\n".join(lines) + "\n"
 
 
@@ -728,11 +731,20 @@ def main(argv=None):
                         help="one round, fewer epochs, no ML-10M shape (a smoke test)")
     parser.add_argument("--out", default=str(HERE / "results.md"),
                         help="where to write the report (default bench/results.md)")
+    parser.add_argument("--render", metavar="RAW_JSON",
+                        help="write the report from saved raw figures; measure nothing")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("spec", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(WORKERS[args.worker](json.loads(args.spec))))
+        return 0
+
+    if args.render:
+        raw = json.loads(Path(args.render).read_text())
+        text = report(**raw)
+        Path(args.out).write_text(text)
+        print(text)
         return 0
 
     def log(msg):
@@ -751,8 +763,11 @@ def main(argv=None):
                           {"epochs": 3, "reps": 1, "warmup": 1}, cmp["best_rate"], log)
     log("Scaling with items and users ...")
     shapes = scale_shapes(cmp["best_rate"], log, args.quick)
-    text = report(env, cmp, copies, hidden, shapes, time.perf_counter() - start,
-                  share.others())
+    raw = {"env": env, "cmp": cmp, "copies": copies, "hidden": hidden, "shapes": shapes,
+           "seconds": time.perf_counter() - start, "others": share.others()}
+    (HERE / "out").mkdir(exist_ok=True)
+    (HERE / "out" / "raw.json").write_text(json.dumps(raw, indent=1))
+    text = report(**raw)
     Path(args.out).write_text(text)
     print()
     print(text)

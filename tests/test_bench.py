@@ -128,3 +128,17 @@ def test_report_has_the_tables_targets_and_caveats(bench):
     assert "busy with other work" not in text
     busy = bench.report(env, cmp, copy, hidden, shapes, seconds=240.0, others=1.5)
     assert "busy with other work" in busy
+
+
+def test_render_writes_the_report_from_saved_figures(bench, tmp_path, capsys):
+    env, cmp, copy, hidden, shapes = fake_measurements(bench)
+    env["when"] = "2026-01-01 00:00"
+    raw = tmp_path / "raw.json"
+    raw.write_text(__import__("json").dumps(
+        {"env": env, "cmp": cmp, "copies": copy, "hidden": hidden, "shapes": shapes,
+         "seconds": 60.0, "others": 0.0}))
+    out = tmp_path / "results.md"
+    assert bench.main(["--render", str(raw), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("# Training speed") and "Measured 2026-01-01 00:00 UTC" in text
+    assert text.count("**PASS**") == 4

@@ -13,14 +13,29 @@ the cores have no hyper-threads (many cloud machines; 2 cores give 1 thread)
 that wastes half the machine. Imported before MXNet, this module sets
 ``MXNET_OMP_MAX_THREADS`` to the number of physical cores the process may use,
 unless ``OMP_NUM_THREADS`` or ``MXNET_OMP_MAX_THREADS`` is already set.
+
+Engine: MXNet schedules every operator through an asynchronous engine whose
+worker threads, on a CPU, compete with the operators' own OpenMP threads for
+the same few cores. With MXNet's CPU-only build (the ``mxnet`` package, as
+pinned here; GPU builds are called ``mxnet-cu...``) this module selects the
+synchronous ``NaiveEngine`` instead, unless ``MXNET_ENGINE_TYPE`` is already
+set: the same operators in the same order, so the same results, and on a
+2-core machine a time per epoch of the chapter's model that is both lower and
+steadier (see ``bench/results.md``). Gluon's ``DataLoader`` worker *processes*
+wait forever under that engine, so while it is active this module makes a
+``DataLoader`` with ``num_workers > 0`` use worker threads
+(``thread_pool=True``) instead, with a warning.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import random
 import sys
 import time
+import warnings
 
 import numpy as onp
 
@@ -47,6 +62,23 @@ if "mxnet" not in sys.modules and not {"OMP_NUM_THREADS", "MXNET_OMP_MAX_THREADS
     if _cores:
         os.environ["MXNET_OMP_MAX_THREADS"] = str(_cores)
 
+
+def _cpu_only_build() -> bool:
+    """Whether the installed MXNet is the CPU-only ``mxnet`` distribution."""
+    from importlib import metadata
+
+    try:
+        metadata.version("mxnet")
+        return True
+    except metadata.PackageNotFoundError:  # mxnet-cu112 and the like, or a source build
+        return False
+
+
+_CHOOSE_ENGINE = ("mxnet" not in sys.modules and "MXNET_ENGINE_TYPE" not in os.environ
+                  and _cpu_only_build())
+if _CHOOSE_ENGINE:
+    os.environ["MXNET_ENGINE_TYPE"] = "NaiveEngine"
+
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, np, npx  # noqa: E402
 
@@ -55,6 +87,56 @@ from .training import (EarlyStopping, History, MaskedScorer, as_eval_dict,  # no
                        progress_bar)
 
 npx.set_np()
+
+
+def _threads_for_dataloader_workers() -> None:
+    """Under the NaiveEngine, give ``gluon.data.DataLoader`` worker threads
+    instead of worker processes (which would never answer)."""
+    loader = gluon.data.DataLoader
+    if getattr(loader.__init__, "_autorec_patched", False):
+        return
+    original = loader.__init__
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        if bound.arguments["num_workers"] > 0 and not bound.arguments["thread_pool"]:
+            warnings.warn("MXNet runs its synchronous NaiveEngine here (set by "
+                          "autorec_common.mxnet or MXNET_ENGINE_TYPE), under which "
+                          "DataLoader worker processes never answer; this DataLoader "
+                          "uses worker threads instead (thread_pool=True).", stacklevel=2)
+            bound.arguments["thread_pool"] = True
+        original(*bound.args, **bound.kwargs)
+
+    __init__._autorec_patched = True
+    loader.__init__ = __init__
+
+
+def _start_engine_quietly() -> None:
+    """Start MXNet's engine now, without the line it writes to the process's
+    standard error when an engine was chosen explicitly ("MXNet start using
+    engine: NaiveEngine"), which would otherwise land in a notebook's output."""
+    try:
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        mx.nd.zeros((1,)).wait_to_read()
+        return
+    try:
+        os.dup2(devnull, 2)
+        mx.nd.zeros((1,)).wait_to_read()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+if _CHOOSE_ENGINE:
+    _start_engine_quietly()
+if os.environ.get("MXNET_ENGINE_TYPE") == "NaiveEngine":
+    _threads_for_dataloader_workers()
 
 
 def try_gpu(i: int = 0):
@@ -120,8 +202,9 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
 
     Speed: the matrix is on the device once (on a CPU it shares the caller's
     array), each batch is one indexing operation, the loss is read back once
-    per epoch (no wait for MXNet's asynchronous engine after each batch), and
-    evaluation is one forward pass scored on the observed entries only.
+    per epoch (with the asynchronous engine of a GPU build, Python does not
+    wait after each batch), and evaluation is one forward pass scored on the
+    observed entries only.
     """
     ctx = ctx or try_gpu()
     if seed is not None:
@@ -147,7 +230,7 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
             trainer.step(x.shape[0])
             total = total + batch_loss.sum()
             rows += x.shape[0]
-        train_loss = float(total.item()) / rows  # waits for MXNet's async engine
+        train_loss = float(total.item()) / rows  # waits for the engine to finish
         row = {"epoch": epoch, "train_loss": train_loss,
                "seconds": time.perf_counter() - start}
         evaluate = evals and (epoch % eval_every == 0 or epoch == num_epochs)

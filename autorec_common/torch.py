@@ -13,6 +13,7 @@ import time
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from .metrics import masked_rmse
 from .training import EarlyStopping, History, MaskedScorer, as_eval_dict, progress_bar
@@ -39,8 +40,13 @@ def seed_everything(seed: int) -> None:
 def l2_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The book's objective: ``0.5 * (pred - target)**2``, averaged over all
     entries of the batch (Gluon's ``L2Loss`` per row, divided by the batch size
-    in ``Trainer.step``)."""
-    return 0.5 * torch.mean((pred - target) ** 2)
+    in ``Trainer.step``).
+
+    Written with ``F.mse_loss``, one fused operation forward and one backward,
+    rather than as ``0.5 * torch.mean((pred - target) ** 2)``, which is the
+    same number but four separate passes over the batch each way.
+    """
+    return 0.5 * F.mse_loss(pred, target)
 
 
 @torch.no_grad()

@@ -3,6 +3,7 @@ memory probes and the report. Nothing here is timed: the speed targets are
 checked by `make bench` only."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +139,21 @@ def test_render_writes_the_report_from_saved_figures(bench, tmp_path, capsys):
         {"env": env, "cmp": cmp, "copies": copy, "hidden": hidden, "shapes": shapes,
          "seconds": 60.0, "others": 0.0}))
     out = tmp_path / "results.md"
+    readme = BENCH.parent.parent / "README.md"
+    before = readme.read_text()
     assert bench.main(["--render", str(raw), "--out", str(out)]) == 0
     text = out.read_text()
     assert text.startswith("# Training speed") and "Measured 2026-01-01 00:00 UTC" in text
     assert text.count("**PASS**") == 4
+    assert readme.read_text() == before  # only the committed report updates the README
+    summary = bench.readme_summary(env, cmp, copy, hidden, shapes, 60.0, 0.0)
+    assert "4 of the 4 targets" in summary and "not yet measured" in summary
+
+
+def test_readme_speed_paragraph_matches_the_committed_bench_figures(bench):
+    """The README quotes bench/results.json through readme_summary; `make bench`
+    (or `python bench/bench.py --render bench/results.json`) refreshes both."""
+    raw = json.loads((BENCH.parent / "results.json").read_text())
+    readme = (BENCH.parent.parent / "README.md").read_text()
+    assert bench.readme_summary(**raw) in readme, "run python bench/bench.py --render bench/results.json"
+    assert "GPU" in bench.readme_summary(**raw)

@@ -88,3 +88,91 @@ def test_mxnet_physical_cores():
 
     cores = arm.physical_cores()
     assert cores is None or 1 <= cores <= __import__("os").cpu_count()
+
+
+def test_torch_l2_loss_is_half_the_mean_squared_error():
+    torch = pytest.importorskip("torch")
+    from autorec_common import torch as art
+
+    pred = torch.tensor(ratings(seed=1), requires_grad=True)
+    target = torch.tensor(ratings(seed=2))
+    loss = art.l2_loss(pred, target)
+    loss.backward()
+    diff = pred.detach().double() - target.double()
+    assert loss.item() == pytest.approx(0.5 * float((diff ** 2).mean()), rel=1e-6)
+    np.testing.assert_allclose(pred.grad.numpy(), (diff / diff.numel()).numpy(), rtol=1e-5,
+                               atol=1e-9)
+
+
+def _mxnet_engine(env_extra):
+    """MXNET_ENGINE_TYPE as a fresh interpreter sees it after importing the adapter."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MXNET_ENGINE_TYPE"}
+    env.update(env_extra)
+    code = ("import os; from autorec_common import mxnet as arm; "
+            "print(os.environ.get('MXNET_ENGINE_TYPE'), arm.mx.nd.ones(2).sum().asscalar())")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    return out.stdout.split()
+
+
+def test_mxnet_engine_is_synchronous_on_the_cpu_build_unless_set():
+    pytest.importorskip("mxnet")
+    assert _mxnet_engine({}) == ["NaiveEngine", "2.0"]
+    assert _mxnet_engine({"MXNET_ENGINE_TYPE": "ThreadedEnginePerDevice"}) == [
+        "ThreadedEnginePerDevice", "2.0"]
+
+
+def test_mxnet_training_gives_the_same_numbers_with_either_engine():
+    """The engine changes when operators run, not what they compute."""
+    pytest.importorskip("mxnet")
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import numpy as np
+from autorec_common import mxnet as arm
+from mxnet import gluon, init, np as mnp, autograd
+rng = np.random.default_rng(0)
+mat = (rng.integers(1, 6, (120, 40)) * (rng.random((120, 40)) < 0.3)).astype(np.float32)
+net = gluon.nn.Sequential()
+net.add(gluon.nn.Dense(16, activation="sigmoid"), gluon.nn.Dropout(0.1), gluon.nn.Dense(40))
+arm.seed_everything(0)
+net.initialize(init.Normal(0.01))
+hist = arm.train_autorec(net, mat, mat, num_epochs=3, batch_size=32, seed=0, progress=False)
+print(repr(hist.final("test")))
+"""
+    results = set()
+    for engine in ("NaiveEngine", "ThreadedEnginePerDevice"):
+        env = {**os.environ, "MXNET_ENGINE_TYPE": engine}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)
+        results.add(out.stdout.strip())
+    assert len(results) == 1, results
+
+
+def test_mxnet_dataloader_workers_become_threads_under_the_naive_engine():
+    """Worker processes never answer under MXNet's NaiveEngine; the adapter
+    switches a DataLoader with workers to threads (with a warning) instead."""
+    pytest.importorskip("mxnet")
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import warnings
+from autorec_common import mxnet as arm
+from mxnet import gluon, np
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    loader = gluon.data.DataLoader(np.ones((40, 3)), batch_size=8, num_workers=2, timeout=20)
+print(sum(float(b.sum()) for b in loader), len(caught))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "MXNET_ENGINE_TYPE"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.split() == ["120.0", "1"]

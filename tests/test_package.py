@@ -44,6 +44,11 @@ def test_results_round_trip_and_readme(tmp_path, monkeypatch):
         results.record("01_demo", "bad", float("nan"))
     stored = json.loads((tmp_path / "01_demo.json").read_text())
     assert stored["rmse"]["value"] == 0.8951 and "bad" not in stored
+    # A later run of the notebook (a new process) replaces what an earlier one left.
+    (tmp_path / "02_demo.json").write_text(json.dumps({"stale": {"value": 1.0}}))
+    results.record("02_demo", "fresh", 0.5)
+    results.record("02_demo", "second", 0.25)
+    assert set(json.loads((tmp_path / "02_demo.json").read_text())) == {"fresh", "second"}
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nend\n")
     assert results.main(["--readme", str(readme), "--results", str(tmp_path), "--check"]) == 1

@@ -659,7 +659,10 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
            "asynchronous engine adds scheduling threads that compete with the "
            "operators' threads for the same cores, for no gain on a CPU (the "
            "book's loop with our settings therefore runs its DataLoader workers as "
-           "threads: worker processes never answer under that engine)."
+           "threads, since worker processes never answer under that engine; its "
+           "row is slower than the book's defaults, as the DataLoader's per-row "
+           "batching then shares the training process instead of running in "
+           "processes of its own)."
            if (mxe := p["mxnet"]["runs"][0].get("mx_engine")) else "")
         + " The book's loop runs with 1 process per epoch plus the DataLoader's "
         f"{p['book']['runs'][0]['workers']} worker processes "

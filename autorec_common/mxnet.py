@@ -139,6 +139,25 @@ if os.environ.get("MXNET_ENGINE_TYPE") == "NaiveEngine":
     _threads_for_dataloader_workers()
 
 
+class AutoRec(gluon.nn.Block):
+    """The book's item-based AutoRec (D2L 16.4.2) as notebook 02 writes it out:
+    a sigmoid encoder, dropout, an identity decoder; in training mode the
+    output is masked by ``sign(input)``. Initialise it with
+    ``mx.init.Normal(0.01)``. The benchmark and the tests use it; the notebooks
+    write their models out."""
+
+    def __init__(self, num_hidden: int, num_users: int, dropout: float = 0.05):
+        super().__init__()
+        self.encoder = gluon.nn.Dense(num_hidden, activation="sigmoid", use_bias=True)
+        self.decoder = gluon.nn.Dense(num_users, use_bias=True)
+        self.dropout = gluon.nn.Dropout(dropout)
+
+    def forward(self, x):
+        hidden = self.dropout(self.encoder(x))
+        pred = self.decoder(hidden)
+        return pred * np.sign(x) if autograd.is_training() else pred
+
+
 def try_gpu(i: int = 0):
     """``mx.gpu(i)`` if there is such a GPU, else ``mx.cpu()``.
 

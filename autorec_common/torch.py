@@ -37,6 +37,27 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+class AutoRec(nn.Module):
+    """The chapter's item-based AutoRec as notebook 03 writes it out: a sigmoid
+    encoder with dropout, an identity decoder, weights from Normal(0, 0.01),
+    zero biases; in training mode the output is masked by ``sign(x)``. The
+    benchmark and the tests use it; the notebooks write their models out."""
+
+    def __init__(self, num_hidden: int, num_users: int, dropout: float = 0.05):
+        super().__init__()
+        self.encoder = nn.Linear(num_users, num_hidden)
+        self.decoder = nn.Linear(num_hidden, num_users)
+        self.dropout = nn.Dropout(dropout)
+        for layer in (self.encoder, self.decoder):
+            nn.init.normal_(layer.weight, mean=0.0, std=0.01)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x):
+        hidden = self.dropout(torch.sigmoid(self.encoder(x)))
+        pred = self.decoder(hidden)
+        return pred * torch.sign(x) if self.training else pred
+
+
 def l2_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The book's objective: ``0.5 * (pred - target)**2``, averaged over all
     entries of the batch (Gluon's ``L2Loss`` per row, divided by the batch size

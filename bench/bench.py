@@ -148,46 +148,15 @@ def chapter_matrices():
 
 
 def torch_model(cols, hidden):
-    import torch
-    from torch import nn
+    from autorec_common import torch as art
 
-    class AutoRec(nn.Module):  # as in notebook 03
-        def __init__(self, num_hidden, num_users, dropout=DROPOUT):
-            super().__init__()
-            self.encoder = nn.Linear(num_users, num_hidden)
-            self.decoder = nn.Linear(num_hidden, num_users)
-            self.dropout = nn.Dropout(dropout)
-            for layer in (self.encoder, self.decoder):
-                nn.init.normal_(layer.weight, mean=0.0, std=0.01)
-                nn.init.zeros_(layer.bias)
-
-        def forward(self, x):
-            hidden = self.dropout(torch.sigmoid(self.encoder(x)))
-            pred = self.decoder(hidden)
-            return pred * torch.sign(x) if self.training else pred
-
-    return AutoRec(hidden, cols)
+    return art.AutoRec(hidden, cols, DROPOUT)  # as in notebook 03
 
 
 def gluon_model(cols, hidden):
-    from mxnet import autograd, np
-    from mxnet.gluon import nn
+    from autorec_common import mxnet as arm
 
-    class AutoRec(nn.Block):  # the book's model (D2L 16.4.2)
-        def __init__(self, num_hidden, num_users, dropout=DROPOUT):
-            super().__init__()
-            self.encoder = nn.Dense(num_hidden, activation="sigmoid", use_bias=True)
-            self.decoder = nn.Dense(num_users, use_bias=True)
-            self.dropout = nn.Dropout(dropout)
-
-        def forward(self, input):
-            hidden = self.dropout(self.encoder(input))
-            pred = self.decoder(hidden)
-            if autograd.is_training():
-                return pred * np.sign(input)
-            return pred
-
-    return AutoRec(hidden, cols)
+    return arm.AutoRec(hidden, cols, DROPOUT)  # the book's model (D2L 16.4.2)
 
 
 def timed_runs(run, spec) -> dict:

@@ -33,42 +33,15 @@ from autorec_common import torch as art
 mx = pytest.importorskip("mxnet")
 from autorec_common import mxnet as arm  # noqa: E402  (restores numpy.bool first)
 from mxnet import autograd, gluon, np as mnp  # noqa: E402
-from mxnet.gluon import nn as gnn  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 PYTORCH_NOTEBOOK = REPO / "notebooks" / "03_autorec_pytorch.ipynb"
 RTOL, ATOL = 1e-5, 1e-6  # float32, different kernels and summation orders
 
 
-# --- the two models, as in the notebooks --------------------------------------
+# --- the two models, as notebooks 03 and 02 write them out ----------------------
 
-class TorchAutoRec(nn.Module):
-    def __init__(self, num_hidden, num_users, dropout=0.05):
-        super().__init__()
-        self.encoder = nn.Linear(num_users, num_hidden)
-        self.decoder = nn.Linear(num_hidden, num_users)
-        self.dropout = nn.Dropout(dropout)
-        for layer in (self.encoder, self.decoder):
-            nn.init.normal_(layer.weight, mean=0.0, std=0.01)
-            nn.init.zeros_(layer.bias)
-
-    def forward(self, x):
-        hidden = self.dropout(torch.sigmoid(self.encoder(x)))
-        pred = self.decoder(hidden)
-        return pred * torch.sign(x) if self.training else pred
-
-
-class GluonAutoRec(gnn.Block):
-    def __init__(self, num_hidden, num_users, dropout=0.05):
-        super().__init__()
-        self.encoder = gnn.Dense(num_hidden, activation="sigmoid", use_bias=True)
-        self.decoder = gnn.Dense(num_users, use_bias=True)
-        self.dropout = gnn.Dropout(dropout)
-
-    def forward(self, x):
-        hidden = self.dropout(self.encoder(x))
-        pred = self.decoder(hidden)
-        return pred * mnp.sign(x) if autograd.is_training() else pred
+TorchAutoRec, GluonAutoRec = art.AutoRec, arm.AutoRec
 
 
 def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None):

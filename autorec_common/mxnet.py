@@ -83,8 +83,7 @@ import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, np, npx  # noqa: E402
 
 from .metrics import masked_rmse  # noqa: E402
-from .training import (EarlyStopping, History, MaskedScorer, as_eval_dict,  # noqa: E402
-                       progress_bar)
+from .training import EpochEnd, History, progress_bar  # noqa: E402
 
 npx.set_np()
 
@@ -230,13 +229,17 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
         seed_everything(seed)
     loss = loss or gluon.loss.L2Loss()
     data = on_device(train_mat, ctx)
-    evals = as_eval_dict(eval_mats)
-    scorer = MaskedScorer(evals)
-    trainer = gluon.Trainer(net.collect_params(), "adam",
-                            {"learning_rate": lr, "wd": wd})
+    params = net.collect_params()
+    trainer = gluon.Trainer(params, "adam", {"learning_rate": lr, "wd": wd})
     rng = onp.random.default_rng(seed if seed is not None else 0)
-    history, stopper, best = History(), EarlyStopping(patience), None
     bar = progress_bar(num_epochs, progress, desc)
+
+    def restore(best):
+        for k, p in params.items():
+            p.set_data(best[k])
+
+    end = EpochEnd(eval_mats, num_epochs, eval_every, patience,
+                   snapshot=lambda: {k: p.data().copy() for k, p in params.items()}, bar=bar)
     for epoch in bar:
         start = time.perf_counter()
         order = np.array(rng.permutation(data.shape[0]), ctx=ctx, dtype="int64")
@@ -250,22 +253,7 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
             total = total + batch_loss.sum()
             rows += x.shape[0]
         train_loss = float(total.item()) / rows  # waits for the engine to finish
-        row = {"epoch": epoch, "train_loss": train_loss,
-               "seconds": time.perf_counter() - start}
-        evaluate = evals and (epoch % eval_every == 0 or epoch == num_epochs)
-        if evaluate:
-            for name, rmse in scorer(predict(net, data, ctx)).items():
-                row[f"{name}_rmse"] = rmse
-        history.rows.append(row)
-        bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
-        if evaluate:
-            improved, stop = stopper.update(epoch, row[f"{next(iter(evals))}_rmse"])
-            if improved:
-                best = {k: p.data().copy() for k, p in net.collect_params().items()}
-            if stop:
-                break
-    if best is not None:
-        for k, p in net.collect_params().items():
-            p.set_data(best[k])
-        history.best_epoch = stopper.best_epoch
-    return history
+        if end(epoch, train_loss, time.perf_counter() - start,
+               lambda: predict(net, data, ctx)):
+            break
+    return end.finish(restore)

@@ -16,7 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .metrics import masked_rmse
-from .training import EarlyStopping, History, MaskedScorer, as_eval_dict, progress_bar
+from .training import EpochEnd, History, progress_bar
 
 
 def try_gpu(i: int = 0) -> torch.device:
@@ -131,12 +131,11 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
         seed_everything(seed)
     net.to(device)
     data = torch.as_tensor(np.asarray(train_mat, dtype=np.float32), device=device)
-    evals = as_eval_dict(eval_mats)
-    scorer = MaskedScorer(evals)
     optimizer = adam(net.parameters(), lr=lr, weight_decay=wd)
     generator = torch.Generator().manual_seed(seed if seed is not None else 0)
-    history, stopper, best_state = History(), EarlyStopping(patience), None
     bar = progress_bar(num_epochs, progress, desc)
+    end = EpochEnd(eval_mats, num_epochs, eval_every, patience,
+                   snapshot=lambda: copy.deepcopy(net.state_dict()), bar=bar)
     for epoch in bar:
         net.train()
         start = time.perf_counter()
@@ -150,21 +149,7 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
             optimizer.step()
             total += batch_loss.detach() * len(x)
         train_loss = float(total) / len(data)  # waits for the device to finish
-        row = {"epoch": epoch, "train_loss": train_loss,
-               "seconds": time.perf_counter() - start}
-        evaluate = evals and (epoch % eval_every == 0 or epoch == num_epochs)
-        if evaluate:
-            for name, rmse in scorer(predict(net, data, device)).items():
-                row[f"{name}_rmse"] = rmse
-        history.rows.append(row)
-        bar.set_postfix({k: round(v, 4) for k, v in row.items() if k.endswith(("loss", "rmse"))})
-        if evaluate:
-            improved, stop = stopper.update(epoch, row[f"{next(iter(evals))}_rmse"])
-            if improved:
-                best_state = copy.deepcopy(net.state_dict())
-            if stop:
-                break
-    if best_state is not None:
-        net.load_state_dict(best_state)
-        history.best_epoch = stopper.best_epoch
-    return history
+        if end(epoch, train_loss, time.perf_counter() - start,
+               lambda: predict(net, data, device)):
+            break
+    return end.finish(net.load_state_dict)

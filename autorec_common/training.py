@@ -1,4 +1,5 @@
-"""Framework-neutral pieces of the training loops: history and progress."""
+"""Framework-neutral pieces of the training loops: history, progress, the
+per-epoch evaluation and early stopping."""
 
 from __future__ import annotations
 
@@ -104,3 +105,50 @@ class EarlyStopping:
             return True, False
         self.bad_epochs += 1
         return False, self.bad_epochs >= self.patience
+
+
+class EpochEnd:
+    """What both training loops do after an epoch's training steps: score the
+    reconstruction on the evaluation matrices (every ``eval_every`` epochs and
+    after the last), record the epoch in the history, update the progress bar,
+    and decide on early stopping.
+
+    ``snapshot()`` (a copy of the current weights) is called whenever the
+    first evaluation set's RMSE improves; :attr:`best` holds the last copy.
+    """
+
+    def __init__(self, eval_mats, num_epochs: int, eval_every: int, patience: int | None,
+                 snapshot, bar):
+        self.evals = as_eval_dict(eval_mats)
+        self.scorer = MaskedScorer(self.evals)
+        self.first = next(iter(self.evals), None)
+        self.num_epochs, self.eval_every = num_epochs, eval_every
+        self.stopper = EarlyStopping(patience)
+        self.snapshot, self.bar = snapshot, bar
+        self.history, self.best = History(), None
+
+    def __call__(self, epoch: int, train_loss: float, seconds: float, reconstruct) -> bool:
+        """Record epoch ``epoch``; ``reconstruct()`` returns the reconstruction
+        of the training matrix as a NumPy array. Returns whether to stop."""
+        row = {"epoch": epoch, "train_loss": train_loss, "seconds": seconds}
+        evaluate = bool(self.evals) and (epoch % self.eval_every == 0
+                                         or epoch == self.num_epochs)
+        if evaluate:
+            for name, rmse in self.scorer(reconstruct()).items():
+                row[f"{name}_rmse"] = rmse
+        self.history.rows.append(row)
+        self.bar.set_postfix({k: round(v, 4) for k, v in row.items()
+                              if k.endswith(("loss", "rmse"))})
+        if not evaluate:
+            return False
+        improved, stop = self.stopper.update(epoch, row[f"{self.first}_rmse"])
+        if improved:
+            self.best = self.snapshot()
+        return stop
+
+    def finish(self, restore) -> History:
+        """Call ``restore(best)`` if early stopping kept a copy; the history."""
+        if self.best is not None:
+            restore(self.best)
+            self.history.best_epoch = self.stopper.best_epoch
+        return self.history

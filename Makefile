@@ -33,9 +33,9 @@ run: $(STAMP)
 # make test spreads the test files and notebooks over pytest-xdist workers, one
 # per CPU (at most 4; a notebook's cells stay together on one worker), and gives
 # each worker its share of the CPUs as threads: most operations of a small model
-# gain little from a second thread, so on 2 cores two 1-thread processes train
-# about 1.5x as many epochs per second as one 2-thread process (compare the
-# 1-thread row of bench/results.md). TEST_WORKERS=0 runs everything
+# gain little from a second thread, so two 1-thread processes get more done
+# than one 2-thread process (compare the 1-thread row of bench/results.md).
+# TEST_WORKERS=0 runs everything
 # in this process. The notebooks record their numbers into a scratch folder, so
 # a test run never changes the committed results/.
 CPUS := $(shell "$(PYTHON)" -c 'import os; print(os.cpu_count() or 1)' 2>/dev/null || echo 1)

@@ -35,9 +35,8 @@ run: $(STAMP)
 # each worker its share of the CPUs as threads: most operations of a small model
 # gain little from a second thread, so two 1-thread processes get more done
 # than one 2-thread process (compare the 1-thread row of bench/results.md).
-# TEST_WORKERS=0 runs everything
-# in this process. The notebooks record their numbers into a scratch folder, so
-# a test run never changes the committed results/.
+# TEST_WORKERS=0 runs everything in this process. The notebooks record their
+# numbers into a scratch folder, so a test run never changes the committed results/.
 CPUS := $(shell "$(PYTHON)" -c 'import os; print(os.cpu_count() or 1)' 2>/dev/null || echo 1)
 TEST_WORKERS ?= $(shell w=$(CPUS); [ $$w -gt 4 ] && w=4; echo $$w)
 TEST_THREADS ?= $(shell w=$(TEST_WORKERS); [ $$w -lt 1 ] && w=1; t=$$(( $(CPUS) / $$w )); [ $$t -lt 1 ] && t=1; echo $$t)

@@ -104,39 +104,37 @@ def test_torch_l2_loss_is_half_the_mean_squared_error():
                                atol=1e-9)
 
 
-def _mxnet_engine(env_extra):
-    """MXNET_ENGINE_TYPE as a fresh interpreter sees it after importing the adapter."""
+def _fresh_python(code, engine=None):
+    """Standard output of ``code`` run in a fresh interpreter, with
+    MXNET_ENGINE_TYPE set to ``engine`` (or left unset when ``None``)."""
     import os
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "MXNET_ENGINE_TYPE"}
-    env.update(env_extra)
-    code = ("import os; from autorec_common import mxnet as arm; "
-            "print(os.environ.get('MXNET_ENGINE_TYPE'), arm.mx.nd.ones(2).sum().asscalar())")
+    if engine:
+        env["MXNET_ENGINE_TYPE"] = engine
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
-    return out.stdout.split()
+                         text=True, timeout=120, check=True)
+    return out.stdout
 
 
 def test_mxnet_engine_is_synchronous_on_the_cpu_build_unless_set():
     pytest.importorskip("mxnet")
-    assert _mxnet_engine({}) == ["NaiveEngine", "2.0"]
-    assert _mxnet_engine({"MXNET_ENGINE_TYPE": "ThreadedEnginePerDevice"}) == [
+    code = ("import os; from autorec_common import mxnet as arm; "
+            "print(os.environ.get('MXNET_ENGINE_TYPE'), arm.mx.nd.ones(2).sum().asscalar())")
+    assert _fresh_python(code).split() == ["NaiveEngine", "2.0"]
+    assert _fresh_python(code, "ThreadedEnginePerDevice").split() == [
         "ThreadedEnginePerDevice", "2.0"]
 
 
 def test_mxnet_training_gives_the_same_numbers_with_either_engine():
     """The engine changes when operators run, not what they compute."""
     pytest.importorskip("mxnet")
-    import os
-    import subprocess
-    import sys
-
     code = """
 import numpy as np
 from autorec_common import mxnet as arm
-from mxnet import gluon, init, np as mnp, autograd
+from mxnet import gluon, init
 rng = np.random.default_rng(0)
 mat = (rng.integers(1, 6, (120, 40)) * (rng.random((120, 40)) < 0.3)).astype(np.float32)
 net = gluon.nn.Sequential()
@@ -146,12 +144,8 @@ net.initialize(init.Normal(0.01))
 hist = arm.train_autorec(net, mat, mat, num_epochs=3, batch_size=32, seed=0, progress=False)
 print(repr(hist.final("test")))
 """
-    results = set()
-    for engine in ("NaiveEngine", "ThreadedEnginePerDevice"):
-        env = {**os.environ, "MXNET_ENGINE_TYPE": engine}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                             text=True, check=True)
-        results.add(out.stdout.strip())
+    results = {_fresh_python(code, engine).strip()
+               for engine in ("NaiveEngine", "ThreadedEnginePerDevice")}
     assert len(results) == 1, results
 
 
@@ -159,10 +153,6 @@ def test_mxnet_dataloader_workers_become_threads_under_the_naive_engine():
     """Worker processes never answer under MXNet's NaiveEngine; the adapter
     switches a DataLoader with workers to threads (with a warning) instead."""
     pytest.importorskip("mxnet")
-    import os
-    import subprocess
-    import sys
-
     code = """
 import warnings
 from autorec_common import mxnet as arm
@@ -172,7 +162,4 @@ with warnings.catch_warnings(record=True) as caught:
     loader = gluon.data.DataLoader(np.ones((40, 3)), batch_size=8, num_workers=2, timeout=20)
 print(sum(float(b.sum()) for b in loader), len(caught))
 """
-    env = {k: v for k, v in os.environ.items() if k != "MXNET_ENGINE_TYPE"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=120, check=True)
-    assert out.stdout.split() == ["120.0", "1"]
+    assert _fresh_python(code).split() == ["120.0", "1"]

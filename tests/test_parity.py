@@ -39,10 +39,7 @@ PYTORCH_NOTEBOOK = REPO / "notebooks" / "03_autorec_pytorch.ipynb"
 RTOL, ATOL = 1e-5, 1e-6  # float32, different kernels and summation orders
 
 
-# --- the two models, as notebooks 03 and 02 write them out ----------------------
-
-TorchAutoRec, GluonAutoRec = art.AutoRec, arm.AutoRec
-
+# --- the two models (art.AutoRec, arm.AutoRec), as notebooks 03 and 02 write them
 
 def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None):
     """A PyTorch AutoRec and a Gluon AutoRec holding the same weights.
@@ -51,12 +48,12 @@ def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None):
     biases, so that small test matrices give predictions far from constant.
     """
     torch.manual_seed(seed)
-    tnet = TorchAutoRec(num_hidden, num_users, dropout)
+    tnet = art.AutoRec(num_hidden, num_users, dropout)
     if scale is not None:
         with torch.no_grad():
             for p in tnet.parameters():
                 p.normal_(0.0, scale)
-    gnet = GluonAutoRec(num_hidden, num_users, dropout)
+    gnet = arm.AutoRec(num_hidden, num_users, dropout)
     gnet.initialize(mx.init.Normal(0.01), ctx=mx.cpu())
     gnet(mnp.zeros((1, num_users)))  # deferred initialisation: shapes are now known
     # Gluon's Dense stores its weight as (out, in), exactly like torch's Linear.

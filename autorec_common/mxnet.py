@@ -157,6 +157,38 @@ class AutoRec(gluon.nn.Block):
         return pred * np.sign(x) if autograd.is_training() else pred
 
 
+class L2Loss(gluon.loss.Loss):
+    """The book's loss, ``gluon.loss.L2Loss()``, for (batch, features) arrays,
+    in three passes over the batch instead of five.
+
+    Per row: ``0.5 * mean((label - pred) ** 2)``. Gluon halves every squared
+    error and then averages each row with MXNet's reduction, which on a CPU
+    is slow; here the factor 1/2 multiplies the row means, and each row is
+    averaged as a matrix-vector product with ``1/m``. The gradients are Gluon's
+    bit for bit (halving is exact in floating point, and the backward pass of
+    either average multiplies by the same ``1/m``); the loss values agree to
+    float32 rounding, since the sums run in another order.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(weight=None, batch_axis=0, **kwargs)
+        self._ones = {}
+
+    def _row_mean_weights(self, width: int, ctx):
+        key = (width, ctx)
+        if key not in self._ones:
+            self._ones[key] = np.full((width,), 1.0 / width, ctx=ctx)
+        return self._ones[key]
+
+    def forward(self, pred, label):
+        if pred.ndim != 2 or pred.shape != label.shape:
+            raise ValueError(f"arm.L2Loss takes two (batch, features) arrays of one shape; "
+                             f"got {pred.shape} and {label.shape} (use "
+                             f"gluon.loss.L2Loss() for other shapes)")
+        squared = np.square(label - pred)
+        return 0.5 * np.dot(squared, self._row_mean_weights(pred.shape[1], pred.ctx))
+
+
 def try_gpu(i: int = 0):
     """``mx.gpu(i)`` if there is such a GPU, else ``mx.cpu()``.
 
@@ -214,12 +246,15 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
     """Train a Gluon autoencoder on the rows of ``train_mat`` with Adam.
 
     Same contract as :func:`autorec_common.torch.train_autorec`. ``loss``
-    returns one value per row, as Gluon losses do (default: the book's
-    ``gluon.loss.L2Loss()``); ``trainer.step(batch)`` divides by the batch size.
+    returns one value per row, as Gluon losses do (default: the book's L2 loss,
+    as :class:`L2Loss`, which trains exactly as ``gluon.loss.L2Loss()`` does,
+    faster); ``trainer.step(batch)`` divides by the batch size.
     The network must already be initialised (``net.initialize(...)``).
 
     Speed: the matrix is on the device once (on a CPU it shares the caller's
-    array), each batch is one indexing operation, the loss is read back once
+    array), each batch is one ``np.take`` of its rows (on a CPU an order of
+    magnitude faster than the equivalent ``data[rows]``), the loss takes three
+    passes over the batch instead of five (:class:`L2Loss`), the loss is read back once
     per epoch (with the asynchronous engine of a GPU build, Python does not
     wait after each batch), and evaluation is one forward pass scored on the
     observed entries only.
@@ -227,7 +262,7 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
     ctx = ctx or try_gpu()
     if seed is not None:
         seed_everything(seed)
-    loss = loss or gluon.loss.L2Loss()
+    loss = loss or L2Loss()
     data = on_device(train_mat, ctx)
     params = net.collect_params()
     trainer = gluon.Trainer(params, "adam", {"learning_rate": lr, "wd": wd})
@@ -245,7 +280,7 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
         order = np.array(rng.permutation(data.shape[0]), ctx=ctx, dtype="int64")
         total, rows = np.zeros((), ctx=ctx), 0
         for i in range(0, data.shape[0], batch_size):
-            x = data[order[i:i + batch_size]]
+            x = np.take(data, order[i:i + batch_size], axis=0)  # = data[order[...]], faster
             with autograd.record():
                 batch_loss = loss(net(x), x)
             batch_loss.backward()

@@ -122,7 +122,8 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
     (sweeps that need only the final RMSE save the per-epoch passes).
 
     Speed: the whole matrix lives on the device once (on a CPU it shares the
-    caller's float32 array), each batch is one indexing operation, Adam runs
+    caller's float32 array), each batch is one ``index_select`` of its rows
+    (on a CPU several times faster than the equivalent ``data[rows]``), Adam runs
     as one fused kernel per parameter, and evaluation is one forward pass
     scored on the observed entries only.
     """
@@ -142,7 +143,7 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
         order = torch.randperm(len(data), generator=generator).to(device)
         total = torch.zeros((), device=device)
         for i in range(0, len(data), batch_size):
-            x = data[order[i:i + batch_size]]
+            x = data.index_select(0, order[i:i + batch_size])  # = data[order[...]], faster
             optimizer.zero_grad(set_to_none=True)
             batch_loss = loss(net(x), x)
             batch_loss.backward()

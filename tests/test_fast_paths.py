@@ -163,3 +163,63 @@ with warnings.catch_warnings(record=True) as caught:
 print(sum(float(b.sum()) for b in loader), len(caught))
 """
     assert _fresh_python(code).split() == ["120.0", "1"]
+
+
+def test_masked_scorer_finds_the_same_entries_as_flatnonzero():
+    """The scorer finds observed entries with ``flat != 0`` (fast on floats);
+    that is the same set as ``np.flatnonzero(flat)``, -0.0 and NaN included."""
+    mat = ratings(seed=4)
+    mat[0, :4] = [-0.0, np.nan, 0.5, -2.0]
+    where, _ = MaskedScorer({"test": mat}).targets["test"]
+    np.testing.assert_array_equal(where, np.flatnonzero(mat))
+
+
+def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit():
+    """``arm.L2Loss`` (the training loop's default) gives exactly the gradients
+    of the book's ``gluon.loss.L2Loss()``, and its values to float32 rounding."""
+    pytest.importorskip("mxnet")
+    from autorec_common import mxnet as arm
+    from mxnet import autograd, gluon, np as mnp
+
+    rng = np.random.default_rng(6)
+    for rows, cols in ((256, 943), (146, 943), (7, 40), (1, 1)):
+        label = mnp.array(ratings(rows, cols, 0.3, seed=rows))
+        pred_np = rng.normal(3, 1, (rows, cols)).astype(np.float32)
+        losses, grads = [], []
+        for loss_fn in (gluon.loss.L2Loss(), arm.L2Loss()):
+            pred = mnp.array(pred_np)
+            pred.attach_grad()
+            with autograd.record():
+                loss = loss_fn(pred, label)
+            loss.backward()
+            losses.append(loss.asnumpy())
+            grads.append(pred.grad.asnumpy())
+        np.testing.assert_array_equal(grads[1], grads[0])
+        np.testing.assert_allclose(losses[1], losses[0], rtol=2e-6)
+    with pytest.raises(ValueError, match="batch, features"):
+        arm.L2Loss()(mnp.ones((2, 3, 4)), mnp.ones((2, 3, 4)))
+
+
+def test_mxnet_training_with_the_fast_loss_matches_gluons_loss():
+    """Whole runs (dropout on, a partial last batch) with ``arm.L2Loss`` and
+    with Gluon's: the same weights and RMSEs bit for bit; training losses to
+    float32 rounding."""
+    pytest.importorskip("mxnet")
+    from autorec_common import mxnet as arm
+    from mxnet import gluon
+
+    mat = ratings(rows=120, cols=40, density=0.3, seed=5)
+    runs = []
+    for loss in (gluon.loss.L2Loss(), arm.L2Loss()):
+        arm.seed_everything(0)
+        net = arm.AutoRec(16, 40, 0.1)
+        net.initialize(arm.mx.init.Normal(0.01), ctx=arm.mx.cpu())
+        hist = arm.train_autorec(net, mat, mat, num_epochs=3, batch_size=32, seed=0, loss=loss,
+                                 ctx=arm.mx.cpu(), progress=False)
+        runs.append((hist, [p.data().asnumpy() for p in net.collect_params().values()]))
+    (gluon_hist, gluon_w), (fast_hist, fast_w) = runs
+    assert [r["test_rmse"] for r in fast_hist.rows] == [r["test_rmse"] for r in gluon_hist.rows]
+    np.testing.assert_allclose([r["train_loss"] for r in fast_hist.rows],
+                               [r["train_loss"] for r in gluon_hist.rows], rtol=1e-6)
+    for a, b in zip(fast_w, gluon_w):
+        np.testing.assert_array_equal(a, b)

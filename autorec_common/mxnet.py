@@ -14,14 +14,25 @@ that wastes half the machine. Imported before MXNet, this module sets
 ``MXNET_OMP_MAX_THREADS`` to the number of physical cores the process may use,
 unless ``OMP_NUM_THREADS`` or ``MXNET_OMP_MAX_THREADS`` is already set.
 
+Operator tuning: at start-up MXNet times its elementwise operators and, from
+those timings and the same halved core count, decides per operator whether
+running it on several threads pays. On a 2-core machine it decides that it
+does not, and the chapter's model then runs its elementwise operators (the
+loss, the mask, Adam's inputs) on one thread, about half as fast. With the
+CPU-only build this module turns the tuning off (``MXNET_USE_OPERATOR_TUNING=0``,
+documented in MXNet's list of environment variables), so that every operator
+large enough uses the threads above, unless that variable is already set.
+Only the threading changes: the results are the same (tested).
+
 Engine: MXNet schedules every operator through an asynchronous engine whose
 worker threads, on a CPU, compete with the operators' own OpenMP threads for
 the same few cores. With MXNet's CPU-only build (the ``mxnet`` package, as
 pinned here; GPU builds are called ``mxnet-cu...``) this module selects the
 synchronous ``NaiveEngine`` instead, unless ``MXNET_ENGINE_TYPE`` is already
 set: the same operators in the same order, so the same results, and on a
-2-core machine a time per epoch of the chapter's model that is both lower and
-steadier (see ``bench/results.md``). Gluon's ``DataLoader`` worker *processes*
+2-core machine a time per epoch of the chapter's model that is steadier (the
+asynchronous engine has been both faster and much slower in our runs; see
+``bench/results.md``). Gluon's ``DataLoader`` worker *processes*
 wait forever under that engine, so while it is active this module makes a
 ``DataLoader`` with ``num_workers > 0`` use worker threads
 (``thread_pool=True``) instead, with a warning.
@@ -78,6 +89,9 @@ _CHOOSE_ENGINE = ("mxnet" not in sys.modules and "MXNET_ENGINE_TYPE" not in os.e
                   and _cpu_only_build())
 if _CHOOSE_ENGINE:
     os.environ["MXNET_ENGINE_TYPE"] = "NaiveEngine"
+if ("mxnet" not in sys.modules and "MXNET_USE_OPERATOR_TUNING" not in os.environ
+        and _cpu_only_build()):
+    os.environ["MXNET_USE_OPERATOR_TUNING"] = "0"
 
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, np, npx  # noqa: E402
@@ -159,7 +173,7 @@ class AutoRec(gluon.nn.Block):
 
 class L2Loss(gluon.loss.Loss):
     """The book's loss, ``gluon.loss.L2Loss()``, for (batch, features) arrays,
-    in three passes over the batch instead of five.
+    in three passes over the batch instead of four, forward and backward.
 
     Per row: ``0.5 * mean((label - pred) ** 2)``. Gluon halves every squared
     error and then averages each row with MXNet's reduction, which on a CPU
@@ -172,13 +186,13 @@ class L2Loss(gluon.loss.Loss):
 
     def __init__(self, **kwargs):
         super().__init__(weight=None, batch_axis=0, **kwargs)
-        self._ones = {}
+        self._row_weights = {}
 
     def _row_mean_weights(self, width: int, ctx):
         key = (width, ctx)
-        if key not in self._ones:
-            self._ones[key] = np.full((width,), 1.0 / width, ctx=ctx)
-        return self._ones[key]
+        if key not in self._row_weights:
+            self._row_weights[key] = np.full((width,), 1.0 / width, ctx=ctx)
+        return self._row_weights[key]
 
     def forward(self, pred, label):
         if pred.ndim != 2 or pred.shape != label.shape:
@@ -252,9 +266,9 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
     The network must already be initialised (``net.initialize(...)``).
 
     Speed: the matrix is on the device once (on a CPU it shares the caller's
-    array), each batch is one ``np.take`` of its rows (on a CPU an order of
-    magnitude faster than the equivalent ``data[rows]``), the loss takes three
-    passes over the batch instead of five (:class:`L2Loss`), the loss is read back once
+    array), each batch is one ``np.take`` of its rows (on a CPU several times
+    faster than the equivalent ``data[rows]``), the loss makes three passes
+    over the batch instead of four (:class:`L2Loss`), its value is read back once
     per epoch (with the asynchronous engine of a GPU build, Python does not
     wait after each batch), and evaluation is one forward pass scored on the
     observed entries only.

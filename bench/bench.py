@@ -231,6 +231,8 @@ def work_torch(spec):
 def work_mxnet(spec):
     if spec.get("mx_engine"):  # an explicit engine: autorec_common.mxnet keeps it
         os.environ["MXNET_ENGINE_TYPE"] = str(spec["mx_engine"])
+    if spec.get("mx_tuning"):  # likewise an explicit operator-tuning setting
+        os.environ["MXNET_USE_OPERATOR_TUNING"] = str(spec["mx_tuning"])
     from autorec_common import mxnet as arm  # before mxnet: numpy.bool, threads
     import mxnet as mx
 
@@ -246,13 +248,14 @@ def work_mxnet(spec):
         return run
 
     return {**measure(spec, setup), "mx_threads": os.environ.get("MXNET_OMP_MAX_THREADS"),
-            "mx_engine": os.environ.get("MXNET_ENGINE_TYPE")}
+            "mx_engine": os.environ.get("MXNET_ENGINE_TYPE"),
+            "mx_tuning": os.environ.get("MXNET_USE_OPERATOR_TUNING")}
 
 
 def work_book(spec):
     """The book's code (D2L 16.4.2-16.4.4) as it runs on a CPU, with MXNet's own
-    thread and engine defaults unless ``spec["mx_threads"]`` or
-    ``spec["mx_engine"]`` is given."""
+    thread, engine and operator-tuning defaults unless ``spec["mx_threads"]``,
+    ``spec["mx_engine"]`` or ``spec["mx_tuning"]`` is given."""
     import warnings
 
     import numpy
@@ -263,6 +266,8 @@ def work_book(spec):
             numpy.bool = bool
     if spec.get("mx_threads"):
         os.environ["MXNET_OMP_MAX_THREADS"] = str(spec["mx_threads"])
+    if spec.get("mx_tuning"):
+        os.environ["MXNET_USE_OPERATOR_TUNING"] = str(spec["mx_tuning"])
     if spec.get("mx_engine"):
         os.environ["MXNET_ENGINE_TYPE"] = str(spec["mx_engine"])
         # with our settings, our module's guard too: under the NaiveEngine the
@@ -366,8 +371,10 @@ PATHS = {  # key: (worker, extra spec, label)
     "mxnet": ("mxnet", {}, "MXNet: `autorec_common.mxnet.train_autorec`"),
     "mxnet_async": ("mxnet", {"mx_engine": "ThreadedEnginePerDevice"},
                     "MXNet path on MXNet's default asynchronous engine"),
+    "mxnet_tuned": ("mxnet", {"mx_tuning": "1"},
+                    "MXNet path with MXNet's operator tuning on (its default)"),
     "book": ("book", {}, "the book's loop: Gluon `DataLoader` + `d2l.train_recsys_rating`"),
-    "book_threads": ("book", None, "the book's loop, with our MXNet settings (threads, engine)"),
+    "book_threads": ("book", None, "the book's loop, with our MXNet settings (threads, engine, operator tuning)"),
     "torch_1thread": ("torch", {"threads": 1}, "PyTorch path on 1 thread "
                       "(`torch.set_num_threads(1)`)"),
 }
@@ -412,7 +419,8 @@ def compare_paths(rounds: int, spec: dict, log) -> dict:
         for key, (kind, extra, _) in PATHS.items():
             if extra is None:  # the book's loop with the settings our MXNet path chose
                 last = results["mxnet"]["runs"][-1]
-                extra = {k: last[k] for k in ("mx_threads", "mx_engine") if last.get(k)}
+                extra = {k: last[k] for k in ("mx_threads", "mx_engine", "mx_tuning")
+                         if last.get(k)}
                 if not extra:
                     continue
             out = spawn(kind, {**spec, **extra})
@@ -619,7 +627,12 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
     add(f"| **hardware limit**: matrix multiplies at {best / 1e9:.0f} GFLOP/s | "
         f"{lim['eval']:.3f} | {lim['noeval']:.3f} | 1.00 | 1.00 | |")
     add("")
-    mxt = p["mxnet"]["runs"][0].get("mx_threads")
+    ours = p["mxnet"]["runs"][0]
+    mxt, mxe, mxo = ours.get("mx_threads"), ours.get("mx_engine"), ours.get("mx_tuning")
+
+    def versus(key):  # "0.200 s against 0.182 s", a row against our MXNet path
+        return f"{sec[key]['eval']:.3f} s per epoch against {sec['mxnet']['eval']:.3f} s"
+
     add("Threads: the PyTorch path uses PyTorch's default "
         f"({cmp['threads']} threads here). MXNet 1.x on Intel CPUs runs its operators on "
         "half as many threads as there are logical CPUs (it assumes two hyper-threads "
@@ -627,16 +640,24 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
         "`MXNET_OMP_MAX_THREADS` to the number of physical cores before it imports "
         + (f"MXNet ({mxt} here)." if mxt else "MXNet (not set here: an explicit "
            "setting in the environment wins).")
-        + (" It also selects MXNet's synchronous engine "
-           f"(`MXNET_ENGINE_TYPE={mxe}`) with the CPU-only build: MXNet's default "
-           "asynchronous engine adds scheduling threads that compete with the "
-           "operators' threads for the same cores, for no gain on a CPU (compare "
-           "the row of our MXNet path on that engine; the book's loop with our settings therefore runs its DataLoader workers as "
-           "threads, since worker processes never answer under that engine; its "
-           "row is slower than the book's defaults, as the DataLoader's per-row "
-           "batching then shares the training process instead of running in "
-           "processes of its own)."
-           if (mxe := p["mxnet"]["runs"][0].get("mx_engine")) else "")
+        + (" With the CPU-only build it also turns MXNet's operator tuning off "
+           "(`MXNET_USE_OPERATOR_TUNING=0`): the tuning decides per operator, from "
+           "timings taken at start-up and the same halved core count, whether more than "
+           "one thread pays, and on this machine it leaves the elementwise operators on "
+           "one thread (our path with the tuning on: "
+           f"{versus('mxnet_tuned')} with it off)."
+           if mxo == "0" and "mxnet_tuned" in sec else "")
+        + (" And it selects MXNet's synchronous engine "
+           f"(`MXNET_ENGINE_TYPE={mxe}`): MXNet's default asynchronous engine adds "
+           "scheduling threads that compete with the operators' threads for the same "
+           "cores (our path on that engine: "
+           f"{versus('mxnet_async')} on the synchronous one in this run; in earlier "
+           "runs on this machine it has been both faster and much slower, while the "
+           "synchronous engine stayed steady). Under the synchronous engine DataLoader "
+           "worker processes never answer, so the book's loop with our settings runs "
+           "its DataLoader workers as threads; the DataLoader's per-row batching then "
+           "shares the training process instead of running in processes of its own."
+           if mxe == "NaiveEngine" and "mxnet_async" in sec else "")
         + " The book's loop runs with 1 process per epoch plus the DataLoader's "
         f"{p['book']['runs'][0]['workers']} worker processes "
         "(`d2l.get_dataloader_workers()`), with d2l's plot replaced by a no-op; with "

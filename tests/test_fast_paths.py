@@ -104,48 +104,55 @@ def test_torch_l2_loss_is_half_the_mean_squared_error():
                                atol=1e-9)
 
 
-def _fresh_python(code, engine=None):
+def _fresh_python(code, engine=None, tuning=None):
     """Standard output of ``code`` run in a fresh interpreter, with
-    MXNET_ENGINE_TYPE set to ``engine`` (or left unset when ``None``)."""
+    MXNET_ENGINE_TYPE set to ``engine`` and MXNET_USE_OPERATOR_TUNING to
+    ``tuning`` (each left unset when ``None``)."""
     import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k != "MXNET_ENGINE_TYPE"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MXNET_ENGINE_TYPE", "MXNET_USE_OPERATOR_TUNING")}
     if engine:
         env["MXNET_ENGINE_TYPE"] = engine
+    if tuning is not None:
+        env["MXNET_USE_OPERATOR_TUNING"] = tuning
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120, check=True)
     return out.stdout
 
 
-def test_mxnet_engine_is_synchronous_on_the_cpu_build_unless_set():
+def test_mxnet_engine_and_tuning_are_chosen_on_the_cpu_build_unless_set():
     pytest.importorskip("mxnet")
     code = ("import os; from autorec_common import mxnet as arm; "
-            "print(os.environ.get('MXNET_ENGINE_TYPE'), arm.mx.nd.ones(2).sum().asscalar())")
-    assert _fresh_python(code).split() == ["NaiveEngine", "2.0"]
-    assert _fresh_python(code, "ThreadedEnginePerDevice").split() == [
-        "ThreadedEnginePerDevice", "2.0"]
+            "print(os.environ.get('MXNET_ENGINE_TYPE'), "
+            "os.environ.get('MXNET_USE_OPERATOR_TUNING'), arm.mx.nd.ones(2).sum().asscalar())")
+    assert _fresh_python(code).split() == ["NaiveEngine", "0", "2.0"]
+    assert _fresh_python(code, "ThreadedEnginePerDevice", "1").split() == [
+        "ThreadedEnginePerDevice", "1", "2.0"]
 
 
-def test_mxnet_training_gives_the_same_numbers_with_either_engine():
-    """The engine changes when operators run, not what they compute."""
+def test_mxnet_training_gives_the_same_numbers_with_any_engine_and_tuning():
+    """The engine changes when operators run, and operator tuning on how many
+    threads; neither changes what they compute."""
     pytest.importorskip("mxnet")
     code = """
 import numpy as np
 from autorec_common import mxnet as arm
 from mxnet import gluon, init
 rng = np.random.default_rng(0)
-mat = (rng.integers(1, 6, (120, 40)) * (rng.random((120, 40)) < 0.3)).astype(np.float32)
+mat = (rng.integers(1, 6, (600, 300)) * (rng.random((600, 300)) < 0.3)).astype(np.float32)
 net = gluon.nn.Sequential()
-net.add(gluon.nn.Dense(16, activation="sigmoid"), gluon.nn.Dropout(0.1), gluon.nn.Dense(40))
+net.add(gluon.nn.Dense(64, activation="sigmoid"), gluon.nn.Dropout(0.1), gluon.nn.Dense(300))
 arm.seed_everything(0)
 net.initialize(init.Normal(0.01))
 hist = arm.train_autorec(net, mat, mat, num_epochs=3, batch_size=32, seed=0, progress=False)
 print(repr(hist.final("test")))
 """
-    results = {_fresh_python(code, engine).strip()
-               for engine in ("NaiveEngine", "ThreadedEnginePerDevice")}
+    results = {_fresh_python(code, engine, tuning).strip()
+               for engine, tuning in (("NaiveEngine", None), ("ThreadedEnginePerDevice", "0"),
+                                      ("NaiveEngine", "1"))}
     assert len(results) == 1, results
 
 

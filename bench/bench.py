@@ -660,9 +660,11 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
            if mxe == "NaiveEngine" and "mxnet_async" in sec else "")
         + " The book's loop runs with 1 process per epoch plus the DataLoader's "
         f"{p['book']['runs'][0]['workers']} worker processes "
-        "(`d2l.get_dataloader_workers()`), with d2l's plot replaced by a no-op; with "
-        "`last_batch=\"rollover\"` it trains 6 full batches (1,536 rows) per epoch "
-        "where our loops train all 1,682 rows in 7 batches.")
+        "(`d2l.get_dataloader_workers()`), with d2l's plot replaced by a no-op. With "
+        "`last_batch=\"rollover\"` it trains full batches of 256 only and carries the "
+        "rows left over into the next epoch: 6 or 7 batches per epoch, 1,682 rows on "
+        "average, where our loops train all 1,682 rows of every epoch in 7 batches "
+        "(the last of 146 rows).")
     add("")
     add("**The hardware limit.** One epoch multiplies matrices worth "
         f"{cmp['flops']['train'] / 1e9:.2f} GFLOP in training and "

@@ -18,7 +18,8 @@ Operator tuning: at start-up MXNet times its elementwise operators and, from
 those timings and the same halved core count, decides per operator whether
 running it on several threads pays. On a 2-core machine it decides that it
 does not, and the chapter's model then runs its elementwise operators (the
-loss, the mask, Adam's inputs) on one thread, about half as fast. With the
+loss, the mask, the sigmoid) on one thread, two to three times slower than on
+two in our measurements. With the
 CPU-only build this module turns the tuning off (``MXNET_USE_OPERATOR_TUNING=0``,
 documented in MXNet's list of environment variables), so that every operator
 large enough uses the threads above, unless that variable is already set.
@@ -178,9 +179,10 @@ class L2Loss(gluon.loss.Loss):
     Per row: ``0.5 * mean((label - pred) ** 2)``. Gluon halves every squared
     error and then averages each row with MXNet's reduction, which on a CPU
     is slow; here the factor 1/2 multiplies the row means, and each row is
-    averaged as a matrix-vector product with ``1/m``. The gradients are Gluon's
-    bit for bit (halving is exact in floating point, and the backward pass of
-    either average multiplies by the same ``1/m``); the loss values agree to
+    averaged as a matrix-vector product with ``1/m``. In training
+    (``loss.backward()``) the gradients are Gluon's bit for bit: halving is
+    exact in floating point, and the backward pass of either average then
+    multiplies by the same rounded ``1/m`` (tested). The loss values agree to
     float32 rounding, since the sums run in another order.
     """
 

@@ -19,10 +19,10 @@ those timings and the same halved core count, decides per operator whether
 running it on several threads pays. On a 2-core machine it decides that it
 does not, and the chapter's model then runs its elementwise operators (the
 loss, the mask, the sigmoid) on one thread, two to three times slower than on
-two in our measurements. With the
-CPU-only build this module turns the tuning off (``MXNET_USE_OPERATOR_TUNING=0``,
-documented in MXNet's list of environment variables), so that every operator
-large enough uses the threads above, unless that variable is already set.
+two in our measurements. With the CPU-only build this module turns the tuning
+off (``MXNET_USE_OPERATOR_TUNING=0``, documented in MXNet's list of environment
+variables), so that every operator large enough uses the threads above, unless
+that variable is already set.
 Only the threading changes: the results are the same (tested).
 
 Engine: MXNet schedules every operator through an asynchronous engine whose
@@ -86,13 +86,12 @@ def _cpu_only_build() -> bool:
         return False
 
 
-_CHOOSE_ENGINE = ("mxnet" not in sys.modules and "MXNET_ENGINE_TYPE" not in os.environ
-                  and _cpu_only_build())
+_SETTING_UP_CPU_BUILD = "mxnet" not in sys.modules and _cpu_only_build()
+_CHOOSE_ENGINE = _SETTING_UP_CPU_BUILD and "MXNET_ENGINE_TYPE" not in os.environ
 if _CHOOSE_ENGINE:
     os.environ["MXNET_ENGINE_TYPE"] = "NaiveEngine"
-if ("mxnet" not in sys.modules and "MXNET_USE_OPERATOR_TUNING" not in os.environ
-        and _cpu_only_build()):
-    os.environ["MXNET_USE_OPERATOR_TUNING"] = "0"
+if _SETTING_UP_CPU_BUILD:
+    os.environ.setdefault("MXNET_USE_OPERATOR_TUNING", "0")
 
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, np, npx  # noqa: E402

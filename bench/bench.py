@@ -228,11 +228,21 @@ def work_torch(spec):
     return {**measure(spec, setup), "threads": torch.get_num_threads()}
 
 
+# MXNet settings a worker's spec may give, and the environment variables that
+# carry them (autorec_common.mxnet keeps an explicit setting instead of its own).
+MX_SETTINGS = {"mx_threads": "MXNET_OMP_MAX_THREADS", "mx_engine": "MXNET_ENGINE_TYPE",
+               "mx_tuning": "MXNET_USE_OPERATOR_TUNING"}
+
+
+def apply_mx_settings(spec) -> None:
+    """Put the MXNet settings of ``spec`` into the environment, before MXNet loads."""
+    for key, var in MX_SETTINGS.items():
+        if spec.get(key):
+            os.environ[var] = str(spec[key])
+
+
 def work_mxnet(spec):
-    if spec.get("mx_engine"):  # an explicit engine: autorec_common.mxnet keeps it
-        os.environ["MXNET_ENGINE_TYPE"] = str(spec["mx_engine"])
-    if spec.get("mx_tuning"):  # likewise an explicit operator-tuning setting
-        os.environ["MXNET_USE_OPERATOR_TUNING"] = str(spec["mx_tuning"])
+    apply_mx_settings(spec)
     from autorec_common import mxnet as arm  # before mxnet: numpy.bool, threads
     import mxnet as mx
 
@@ -247,9 +257,7 @@ def work_mxnet(spec):
                               progress=False)
         return run
 
-    return {**measure(spec, setup), "mx_threads": os.environ.get("MXNET_OMP_MAX_THREADS"),
-            "mx_engine": os.environ.get("MXNET_ENGINE_TYPE"),
-            "mx_tuning": os.environ.get("MXNET_USE_OPERATOR_TUNING")}
+    return {**measure(spec, setup), **{k: os.environ.get(v) for k, v in MX_SETTINGS.items()}}
 
 
 def work_book(spec):
@@ -264,12 +272,8 @@ def work_book(spec):
         warnings.simplefilter("ignore", DeprecationWarning)
         if not hasattr(numpy, "bool"):  # as autorec_common.mxnet does, without its threads
             numpy.bool = bool
-    if spec.get("mx_threads"):
-        os.environ["MXNET_OMP_MAX_THREADS"] = str(spec["mx_threads"])
-    if spec.get("mx_tuning"):
-        os.environ["MXNET_USE_OPERATOR_TUNING"] = str(spec["mx_tuning"])
+    apply_mx_settings(spec)
     if spec.get("mx_engine"):
-        os.environ["MXNET_ENGINE_TYPE"] = str(spec["mx_engine"])
         # with our settings, our module's guard too: under the NaiveEngine the
         # DataLoader's workers are threads, since worker processes would hang
         with warnings.catch_warnings():
@@ -374,7 +378,8 @@ PATHS = {  # key: (worker, extra spec, label)
     "mxnet_tuned": ("mxnet", {"mx_tuning": "1"},
                     "MXNet path with MXNet's operator tuning on (its default)"),
     "book": ("book", {}, "the book's loop: Gluon `DataLoader` + `d2l.train_recsys_rating`"),
-    "book_threads": ("book", None, "the book's loop, with our MXNet settings (threads, engine, operator tuning)"),
+    "book_threads": ("book", None, "the book's loop, with our MXNet settings "
+                     "(threads, engine, operator tuning)"),
     "torch_1thread": ("torch", {"threads": 1}, "PyTorch path on 1 thread "
                       "(`torch.set_num_threads(1)`)"),
 }
@@ -419,8 +424,7 @@ def compare_paths(rounds: int, spec: dict, log) -> dict:
         for key, (kind, extra, _) in PATHS.items():
             if extra is None:  # the book's loop with the settings our MXNet path chose
                 last = results["mxnet"]["runs"][-1]
-                extra = {k: last[k] for k in ("mx_threads", "mx_engine", "mx_tuning")
-                         if last.get(k)}
+                extra = {k: last[k] for k in MX_SETTINGS if last.get(k)}
                 if not extra:
                     continue
             out = spawn(kind, {**spec, **extra})

@@ -385,6 +385,9 @@ PATHS = {  # key: (worker, extra spec, label)
 }
 
 
+LIMIT_REPEATS = 9  # products per shape and thread count in one measurement of the limit
+
+
 class CpuShare:
     """How much CPU time other processes took while the benchmark ran
     (Linux: /proc/stat minus this process and its waited-for children)."""
@@ -412,7 +415,9 @@ class CpuShare:
 
 
 def compare_paths(rounds: int, spec: dict, log) -> dict:
-    """Time the paths and the matmul rate, taking turns each round."""
+    """Time the paths, taking turns each round, and the matmul rate after each
+    path's run: the limit's median then spans the same minutes as the paths'
+    medians, however the machine's speed drifts during the run."""
     from autorec_common import rating_matrices
 
     m = rating_matrices("random", seed=0)
@@ -428,20 +433,25 @@ def compare_paths(rounds: int, spec: dict, log) -> dict:
                 if not extra:
                     continue
             out = spawn(kind, {**spec, **extra})
+            out["round_eval"] = median(out["eval"])  # this run's own figure
             results[key]["eval"] += out.pop("eval")
             results[key]["noeval"] += out.pop("noeval")
+            limit = spawn("limit", {"shapes": shapes, "repeats": LIMIT_REPEATS})
+            for shape, rate in limit["rates"].items():
+                rates.setdefault(shape, []).append(rate)
+            out["round_rate"] = max(limit["rates"].values())  # the limit right after it
+            threads = limit["threads"]
             results[key]["runs"].append(out)
             log(f"  round {r + 1}/{rounds}: {key:13s} {median(results[key]['eval']):.3f} "
-                "s/epoch with evaluation")
-        out = spawn("limit", {"shapes": shapes, "repeats": 15})
-        for key, rate in out["rates"].items():
-            rates.setdefault(key, []).append(rate)
-        threads = out["threads"]
+                f"s/epoch with evaluation (matmuls after it: {out['round_rate'] / 1e9:.0f} "
+                "GFLOP/s)")
     rate = {k: median(v) for k, v in rates.items()}
     best = max(rate.values())
     flops = epoch_flops(rows, cols, HIDDEN)
     return {"rows": rows, "cols": cols, "paths": {k: v for k, v in results.items() if v["runs"]},
-            "rates": rate, "best_rate": best, "flops": flops, "threads": threads,
+            "rates": rate, "rate_samples": len(next(iter(rates.values()))),
+            "rate_repeats": LIMIT_REPEATS, "best_rate": best,
+            "flops": flops, "threads": threads,
             "limit": {"eval": flops["total"] / best, "noeval": flops["train"] / best},
             "matrix_mib": m.train.nbytes / 2**20}
 
@@ -530,16 +540,35 @@ def environment() -> dict:
     return info
 
 
+def round_ratios(cmp) -> tuple:
+    """The two speed ratios of each round on its own (that round's runs, and the
+    best matmul rate measured right after its PyTorch run): how far a single
+    round could land from the medians over all rounds. ``([], [])`` for raw
+    figures without them."""
+    p = cmp["paths"]
+    runs = {k: [r.get("round_eval") for r in p[k]["runs"]] for k in ("torch", "mxnet", "book")}
+    rates = [r.get("round_rate") for r in p["torch"]["runs"]]
+    if None in sum(runs.values(), rates) or len({len(v) for v in runs.values()}) > 1:
+        return [], []
+    return ([t * rate / cmp["flops"]["total"] for t, rate in zip(runs["torch"], rates)],
+            [b / m for b, m in zip(runs["book"], runs["mxnet"])])
+
+
+def rounds_text(ratios) -> str:
+    return f" (rounds on their own: {', '.join(f'{x:.2f}' for x in ratios)})" if ratios else ""
+
+
 def targets(cmp, copies) -> list:
     """(text, passed) for each target of issue 6."""
     sec = {k: median(v["eval"]) for k, v in cmp["paths"].items()}
     t_torch = sec["torch"] / cmp["limit"]["eval"]
     t_mx = sec["book"] / sec["mxnet"]
+    r_torch, r_mx = map(rounds_text, round_ratios(cmp))
     return [
-        (f"PyTorch path within 2x of the hardware limit (with evaluation): {t_torch:.3f}x",
-         t_torch <= 2),
+        (f"PyTorch path within 2x of the hardware limit (with evaluation): {t_torch:.3f}x"
+         + r_torch, t_torch <= 2),
         (f"MXNet path at least 2x faster than the book's loop (with evaluation): "
-         f"{t_mx:.3f}x", t_mx >= 2),
+         f"{t_mx:.3f}x" + r_mx, t_mx >= 2),
         (f"PyTorch path holds no second copy of the interaction matrix: "
          f"{copies['torch']['copies']:.2f} extra copies", copies["torch"]["copies"] < 0.5),
         (f"MXNet path holds no second copy of the interaction matrix: "
@@ -559,21 +588,25 @@ def readme_summary(env, cmp, copies, hidden, shapes, seconds, others) -> str:
     ml1m = next(s for s in shapes if s["name"] == "MovieLens 1M")
     passed = sum(ok for _, ok in targets(cmp, copies))
     when = env.get("when", "")[:10]
+    r_torch, r_mx = (f"; single rounds of the run: {min(r):.2f}-{max(r):.2f}x" if r else ""
+                     for r in round_ratios(cmp))
+    minutes = 25 * ml1m["seconds"] / 60
+    chapter = f"{minutes:.0f} min" if minutes >= 2 else f"{minutes * 60:.0f} s"
     return "\n".join([
         README_START,
         f"Measured by `make bench` on {when} on this project's {env['cpus']}-CPU test "
         f"machine ({env['cpu']}), full report in [bench/results.md](bench/results.md): "
         f"one epoch of the chapter's model (500 hidden units, with the per-epoch "
         f"evaluation) takes {sec['torch']:.2f} s in PyTorch ({sec['torch'] / lim:.3f}x the "
-        f"time its matrix multiplies need at the machine's measured rate) and "
+        f"time its matrix multiplies need at the machine's measured rate{r_torch}) and "
         f"{sec['mxnet']:.2f} s in MXNet, against {sec['book']:.2f} s for the book's own "
-        f"loop ({sec['book'] / sec['mxnet']:.3f}x the time of ours); neither of our loops "
+        f"loop ({sec['book'] / sec['mxnet']:.3f}x the time of ours{r_mx}); neither of our loops "
         f"copies the interaction matrix. {passed} of the 4 targets of issue 6 are met; "
         f"the report lists them.",
         "",
         f"**MovieLens 1M** ({ml1m['items']:,} rated movies x {ml1m['users']:,} users, "
         f"{ml1m['gflop'] * 1e9 / cmp['flops']['total']:.0f}x the work of 100K per epoch) takes about {ml1m['seconds']:.1f} s per epoch on such a CPU, so the "
-        f"chapter's 25 epochs take about {25 * ml1m['seconds'] / 60:.0f} min, with a "
+        f"chapter's 25 epochs take about {chapter}, with a "
         f"peak memory near {ml1m['peak_mib'] / 1024:.1f} GiB (measured on a synthetic "
         f"matrix of that shape and density). **On a GPU**: not yet measured; no GPU was "
         f"available to this project's sessions.",
@@ -682,7 +715,8 @@ def report(env, cmp, copies, hidden, shapes, seconds, others) -> str:
         "dropout, masking, loss, Adam) is not counted. The limit divides this work by "
         "the best single-precision rate `torch.mm` reached on the model's own matrix "
         "shapes in this run, with PyTorch's default number of threads or with one "
-        "(median of 15 products per shape, per thread count and round):")
+        f"(median of {cmp['rate_samples']} measurements per shape and thread count, one "
+        f"after each path's run, each the median of {cmp['rate_repeats']} products):")
     add("")
     threads = sorted({int(k.split("/")[1]) for k in cmp["rates"]}, reverse=True)
     add("| product (m × k × n) | " + " | ".join(

@@ -86,14 +86,16 @@ def fake_measurements(bench, torch_s=0.1, mxnet_s=0.12, book_s=0.35, copies=0.02
     rows, cols = 1682, 943
     flops = bench.epoch_flops(rows, cols, bench.HIDDEN)
     best = 150e9
-    run = {"baseline_mib": 300.0, "peak_growth_mib": 40.0, "workers": 4, "mx_threads": "2"}
-    paths = {k: {"eval": [s, s], "noeval": [0.8 * s, 0.8 * s], "runs": [run]}
+    run = {"baseline_mib": 300.0, "peak_growth_mib": 40.0, "workers": 4, "mx_threads": "2",
+           "round_rate": best}
+    paths = {k: {"eval": [s, s], "noeval": [0.8 * s, 0.8 * s],
+                 "runs": [{**run, "round_eval": s}]}
              for k, s in [("torch", torch_s), ("mxnet", mxnet_s), ("book", book_s),
                           ("book_threads", 0.9 * book_s), ("torch_1thread", 1.6 * torch_s)]}
     rates = {f"{m}x{k}x{n}/{t}": best / t
              for m, k, n in bench.matmul_shapes(rows, cols, bench.HIDDEN) for t in (2, 1)}
     cmp = {"rows": rows, "cols": cols, "paths": paths, "rates": rates, "best_rate": best,
-           "flops": flops, "threads": 2,
+           "rate_samples": 7, "rate_repeats": 9, "flops": flops, "threads": 2,
            "limit": {"eval": flops["total"] / best, "noeval": flops["train"] / best},
            "matrix_mib": rows * cols * 4 / 2**20}
     copy = {k: {"copies": copies, "matrix_mib": 118.0} for k in ("torch", "mxnet")}
@@ -116,6 +118,23 @@ def test_targets_pass_and_fail_on_the_stated_thresholds(bench):
     assert [ok for _, ok in bench.targets(cmp, copy)] == [True, True, True, True]
     _, cmp, copy, *_ = fake_measurements(bench, torch_s=0.2, book_s=0.2, copies=1.0)
     assert [ok for _, ok in bench.targets(cmp, copy)] == [False, False, False, False]
+
+
+def test_targets_show_each_rounds_own_ratios(bench):
+    env, cmp, copy, hidden, shapes = fake_measurements(bench)
+    paths, best = cmp["paths"], cmp["best_rate"]
+    paths["torch"]["runs"].append({**paths["torch"]["runs"][0], "round_eval": 0.13,
+                                   "round_rate": best / 2})  # a slow moment
+    paths["mxnet"]["runs"].append({**paths["mxnet"]["runs"][0], "round_eval": 0.15})
+    paths["book"]["runs"].append({**paths["book"]["runs"][0], "round_eval": 0.33})
+    torch_text, mx_text = (text for text, _ in bench.targets(cmp, copy)[:2])
+    one = 0.1 * best / cmp["flops"]["total"]
+    assert torch_text.endswith(f"(rounds on their own: {one:.2f}, {one * 1.3 / 2:.2f})")
+    assert mx_text.endswith(f"(rounds on their own: {0.35 / 0.12:.2f}, {0.33 / 0.15:.2f})")
+    summary = bench.readme_summary(env, cmp, copy, hidden, shapes, 60.0, 0.0)
+    assert f"single rounds of the run: {one * 1.3 / 2:.2f}-{one:.2f}x" in summary
+    del paths["book"]["runs"][1]  # rounds that do not line up: no per-round figures
+    assert "rounds" not in bench.targets(cmp, copy)[1][0]
 
 
 def test_report_has_the_tables_targets_and_caveats(bench):

@@ -44,6 +44,18 @@ def test_epoch_flops_match_the_products_of_one_epoch(bench):
     assert total == bench.epoch_flops(rows, cols, hidden)["train"]
 
 
+def test_products_at_own_rates_weigh_each_shape_by_its_products(bench):
+    _, cmp, *_ = fake_measurements(bench)
+    cmp["rates"] = {k: 100e9 for k in cmp["rates"]}
+    unit = 2 * cmp["rows"] * cmp["cols"] * bench.HIDDEN
+    assert bench.products_at_own_rates(cmp) == pytest.approx(7 * unit / 100e9)
+    enc = bench.matmul_shapes(cmp["rows"], cmp["cols"], bench.HIDDEN)[0]
+    cmp["rates"]["x".join(map(str, enc)) + "/2"] = 50e9  # forward and the decoder's input
+    assert bench.products_at_own_rates(cmp) == pytest.approx(9 * unit / 100e9)  # gradient
+    cmp["rates"]["x".join(map(str, enc)) + "/1"] = 1e9  # the other thread count: unused
+    assert bench.products_at_own_rates(cmp) == pytest.approx(9 * unit / 100e9)
+
+
 def test_matmul_shapes_cover_batch_and_full_matrix(bench):
     shapes = bench.matmul_shapes(1682, 943, 500)
     assert (256, 943, 500) in shapes and (1682, 943, 500) in shapes
@@ -142,7 +154,7 @@ def test_report_has_the_tables_targets_and_caveats(bench):
     text = bench.report(env, cmp, copy, hidden, shapes, seconds=240.0, others=0.0)
     for needed in ("## Time per epoch", "## Memory", "## Targets", "hardware limit",
                    "MovieLens 1M (3,706 × 6,040)", "Extrapolated", "not yet measured",
-                   "256 × 943 × 500"):
+                   "256 × 943 × 500", "the epoch's products alone take"):
         assert needed in text
     assert text.count("**PASS**") == 4 and "**FAIL**" not in text
     assert "busy with other work" not in text

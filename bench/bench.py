@@ -441,8 +441,9 @@ def compare_paths(rounds: int, spec: dict, log) -> dict:
     rows, cols = m.train.shape
     shapes = matmul_shapes(rows, cols, HIDDEN)
     results = {p: {"eval": [], "noeval": [], "runs": []} for p in PATHS}
-    rates, threads = {}, None
+    rates, round_rates, threads = {}, [], None
     for r in range(rounds):
+        first = len(next(iter(rates.values()), []))  # this round's measurements start here
         for key, (kind, extra, _) in PATHS.items():
             if extra is None:  # the book's loop with the settings our MXNet path chose
                 last = results["mxnet"]["runs"][-1]
@@ -456,18 +457,19 @@ def compare_paths(rounds: int, spec: dict, log) -> dict:
             limit = spawn("limit", {"shapes": shapes, "repeats": LIMIT_REPEATS})
             for shape, rate in limit["rates"].items():
                 rates.setdefault(shape, []).append(rate)
-            out["round_rate"] = max(limit["rates"].values())  # the limit right after it
             threads = limit["threads"]
             results[key]["runs"].append(out)
             log(f"  round {r + 1}/{rounds}: {key:13s} {median(results[key]['eval']):.3f} "
-                f"s/epoch with evaluation (matmuls after it: {out['round_rate'] / 1e9:.0f} "
-                "GFLOP/s)")
+                "s/epoch with evaluation (best matmuls after it: "
+                f"{max(limit['rates'].values()) / 1e9:.0f} GFLOP/s)")
+        # this round's limit, taken as the whole run's is: per-shape medians, the best
+        round_rates.append(max(median(v[first:]) for v in rates.values()))
     rate = {k: median(v) for k, v in rates.items()}
     best = max(rate.values())
     flops = epoch_flops(rows, cols, HIDDEN)
     return {"rows": rows, "cols": cols, "paths": {k: v for k, v in results.items() if v["runs"]},
             "rates": rate, "rate_samples": len(next(iter(rates.values()))),
-            "rate_repeats": LIMIT_REPEATS, "best_rate": best,
+            "rate_repeats": LIMIT_REPEATS, "best_rate": best, "round_rates": round_rates,
             "flops": flops, "threads": threads,
             "limit": {"eval": flops["total"] / best, "noeval": flops["train"] / best},
             "matrix_mib": m.train.nbytes / 2**20}
@@ -558,14 +560,13 @@ def environment() -> dict:
 
 
 def round_ratios(cmp) -> tuple:
-    """The two speed ratios of each round on its own (that round's runs, and the
-    best matmul rate measured right after its PyTorch run): how far a single
-    round could land from the medians over all rounds. ``([], [])`` for raw
-    figures without them."""
-    p = cmp["paths"]
+    """The two speed ratios of each round on its own (that round's runs, and that
+    round's limit: the best of its per-shape median rates, as for the whole
+    run): how far a single round could land from the figures of the whole run.
+    ``([], [])`` for raw figures without them."""
+    p, rates = cmp["paths"], cmp.get("round_rates") or []
     runs = {k: [r.get("round_eval") for r in p[k]["runs"]] for k in ("torch", "mxnet", "book")}
-    rates = [r.get("round_rate") for r in p["torch"]["runs"]]
-    if None in sum(runs.values(), rates) or len({len(v) for v in runs.values()}) > 1:
+    if None in sum(runs.values(), []) or len({len(rates), *map(len, runs.values())}) > 1:
         return [], []
     return ([t * rate / cmp["flops"]["total"] for t, rate in zip(runs["torch"], rates)],
             [b / m for b, m in zip(runs["book"], runs["mxnet"])])

@@ -83,8 +83,8 @@ def products_at_own_rates(cmp) -> float:
     once per epoch, ``2 * rows * cols * hidden`` operations."""
     rows, cols, threads = cmp["rows"], cmp["cols"], cmp["threads"]
     unit = 2 * rows * cols * HIDDEN
-    enc, dec, dec_w, enc_w, ev_enc, ev_dec = matmul_shapes(rows, cols, HIDDEN)
-    counts = {enc: 2, dec: 1, dec_w: 1, enc_w: 1, ev_enc: 1, ev_dec: 1}
+    enc, dec, enc_w, dec_w, ev_enc, ev_dec = matmul_shapes(rows, cols, HIDDEN)
+    counts = {enc: 2, dec: 1, enc_w: 1, dec_w: 1, ev_enc: 1, ev_dec: 1}
     rate = {tuple(int(v) for v in k.split("/")[0].split("x")): r
             for k, r in cmp["rates"].items() if k.endswith(f"/{threads}")}
     return sum(n * unit / rate[shape] for shape, n in counts.items())

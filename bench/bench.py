@@ -85,9 +85,13 @@ def products_at_own_rates(cmp) -> float:
     unit = 2 * rows * cols * HIDDEN
     enc, dec, enc_w, dec_w, ev_enc, ev_dec = matmul_shapes(rows, cols, HIDDEN)
     counts = {enc: 2, dec: 1, enc_w: 1, dec_w: 1, ev_enc: 1, ev_dec: 1}
-    rate = {tuple(int(v) for v in k.split("/")[0].split("x")): r
-            for k, r in cmp["rates"].items() if k.endswith(f"/{threads}")}
-    return sum(n * unit / rate[shape] for shape, n in counts.items())
+    return sum(n * unit / cmp["rates"][rate_key(shape, threads)]
+               for shape, n in counts.items())
+
+
+def rate_key(shape, threads: int) -> str:
+    """How the measured matmul rates are keyed: ``"256x943x500/2"``."""
+    return "x".join(map(str, shape)) + f"/{threads}"
 
 
 def matmul_shapes(rows: int, cols: int, hidden: int, batch: int = BATCH) -> list:
@@ -95,6 +99,11 @@ def matmul_shapes(rows: int, cols: int, hidden: int, batch: int = BATCH) -> list
     backward, and the full-matrix evaluation."""
     return [(batch, cols, hidden), (batch, hidden, cols), (hidden, batch, cols),
             (cols, batch, hidden), (rows, cols, hidden), (rows, hidden, cols)]
+
+
+def per_shape_medians(rates: dict, first: int = 0) -> dict:
+    """Median of each shape's measured rates, from measurement ``first`` on."""
+    return {k: median(v[first:]) for k, v in rates.items()}
 
 
 def median(values) -> float:
@@ -369,7 +378,7 @@ def work_limit(spec):
                 start = time.perf_counter()
                 torch.mm(a, b)
                 times.append(time.perf_counter() - start)
-            rates[f"{m}x{k}x{n}/{threads}"] = 2 * m * k * n / median(times)
+            rates[rate_key((m, k, n), threads)] = 2 * m * k * n / median(times)
     return {"rates": rates, "threads": default}
 
 
@@ -462,9 +471,9 @@ def compare_paths(rounds: int, spec: dict, log) -> dict:
             log(f"  round {r + 1}/{rounds}: {key:13s} {median(results[key]['eval']):.3f} "
                 "s/epoch with evaluation (best matmuls after it: "
                 f"{max(limit['rates'].values()) / 1e9:.0f} GFLOP/s)")
-        # this round's limit, taken as the whole run's is: per-shape medians, the best
-        round_rates.append(max(median(v[first:]) for v in rates.values()))
-    rate = {k: median(v) for k, v in rates.items()}
+        # this round's limit, taken as the whole run's is: the best per-shape median
+        round_rates.append(max(per_shape_medians(rates, first).values()))
+    rate = per_shape_medians(rates)
     best = max(rate.values())
     flops = epoch_flops(rows, cols, HIDDEN)
     return {"rows": rows, "cols": cols, "paths": {k: v for k, v in results.items() if v["runs"]},

@@ -50,9 +50,9 @@ def test_products_at_own_rates_weigh_each_shape_by_its_products(bench):
     unit = 2 * cmp["rows"] * cmp["cols"] * bench.HIDDEN
     assert bench.products_at_own_rates(cmp) == pytest.approx(7 * unit / 100e9)
     enc = bench.matmul_shapes(cmp["rows"], cmp["cols"], bench.HIDDEN)[0]
-    cmp["rates"]["x".join(map(str, enc)) + "/2"] = 50e9  # forward and the decoder's input
+    cmp["rates"][bench.rate_key(enc, 2)] = 50e9  # forward and the decoder's input
     assert bench.products_at_own_rates(cmp) == pytest.approx(9 * unit / 100e9)  # gradient
-    cmp["rates"]["x".join(map(str, enc)) + "/1"] = 1e9  # the other thread count: unused
+    cmp["rates"][bench.rate_key(enc, 1)] = 1e9  # the other thread count: unused
     assert bench.products_at_own_rates(cmp) == pytest.approx(9 * unit / 100e9)
 
 
@@ -103,8 +103,8 @@ def fake_measurements(bench, torch_s=0.1, mxnet_s=0.12, book_s=0.35, copies=0.02
                  "runs": [{**run, "round_eval": s}]}
              for k, s in [("torch", torch_s), ("mxnet", mxnet_s), ("book", book_s),
                           ("book_threads", 0.9 * book_s), ("torch_1thread", 1.6 * torch_s)]}
-    rates = {f"{m}x{k}x{n}/{t}": best / t
-             for m, k, n in bench.matmul_shapes(rows, cols, bench.HIDDEN) for t in (2, 1)}
+    rates = {bench.rate_key(shape, t): best / t
+             for shape in bench.matmul_shapes(rows, cols, bench.HIDDEN) for t in (2, 1)}
     cmp = {"rows": rows, "cols": cols, "paths": paths, "rates": rates, "best_rate": best,
            "rate_samples": 7, "rate_repeats": 9, "round_rates": [best], "flops": flops,
            "threads": 2,

@@ -441,8 +441,8 @@ def _get(url: str, part: Path, stop: threading.Event, progressbar: bool) -> str:
                                            f"MovieLens 100K is about 5 MB")
             read = getattr(r.raw, "read1", r.raw.read)
             h, n = hashlib.sha1(), 0
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            with open(fd, "wb") as out, _progress(progressbar, total) as bar:
+            with open(part, "r+b") as out, _progress(progressbar, total) as bar:
+                out.truncate(0)
                 while block := read(1 << 16, decode_content=True):
                     if stop.is_set():
                         return ""
@@ -492,6 +492,7 @@ def _download(folder: Path, url: str, progressbar: bool) -> Path:
         raise unavailable(f"the folder {folder} is not writable")
     worker = threading.Thread(target=attempts, name="autorec-download", daemon=True)
     try:
+        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         worker.start()
         worker.join(max(0.0, deadline - time.monotonic()))
         if worker.is_alive():

@@ -7,8 +7,9 @@ book does; it changes nothing else in MXNet's runtime. The CPU speed settings
 (engine, threads, operator tuning) are a separate, explicit call made before
 MXNet is imported: :func:`autorec_common.mxnet_cpu.use_fast_cpu_settings`.
 
-MXNet 1.9.1 refers to ``numpy.bool``, which NumPy 1.24 removed; the alias is
-restored before MXNet is imported.
+MXNet 1.9.1 refers to NumPy names that NumPy 1.24 and 2.0 removed
+(``numpy.bool``, ``numpy.PZERO``, ...); they are restored before MXNet is
+imported (:mod:`autorec_common._numpy_compat`), so it runs on NumPy 1 and 2.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import time
 
 import numpy as onp
 
-if not hasattr(onp, "bool"):  # NumPy >= 1.24: MXNet 1.9.1 still says numpy.bool
-    onp.bool = bool
+from ._numpy_compat import restore as _restore_numpy_names
+
+_restore_numpy_names()  # before MXNet is imported: the NumPy names MXNet 1.9.1 still uses
 
 
 import mxnet as mx  # noqa: E402

@@ -67,7 +67,8 @@ def test_torch_eval_every():
 
 
 def test_mxnet_loop_learns():
-    mx = pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
+    import mxnet as mx
     from mxnet import autograd, np as mnp
     from mxnet.gluon import nn
 
@@ -157,7 +158,7 @@ def test_torch_family_trains_an_item_based_model():
 
 
 def test_mxnet_family_shapes_and_default_initialisation():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import np as mnp
 

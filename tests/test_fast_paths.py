@@ -67,7 +67,7 @@ def test_torch_fused_adam_matches_the_default_update():
 
 
 def test_mxnet_on_device_shares_the_callers_matrix():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     import mxnet as mx
 
     from autorec_common import mxnet as arm
@@ -128,7 +128,7 @@ SETTINGS = ("import os; print(*(os.environ.get(v) for v in ('MXNET_ENGINE_TYPE',
 
 
 def test_importing_the_mxnet_adapter_leaves_mxnets_runtime_alone():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = ("import os; os.environ.pop('OMP_NUM_THREADS', None); "
             "os.environ.pop('MXNET_OMP_MAX_THREADS', None); "
             "from autorec_common import mxnet as arm; from mxnet import gluon; "
@@ -138,7 +138,7 @@ def test_importing_the_mxnet_adapter_leaves_mxnets_runtime_alone():
 
 
 def test_fast_cpu_settings_choose_engine_tuning_and_threads_unless_set():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet_cpu
 
     code = ("import os; os.environ.pop('OMP_NUM_THREADS', None); "
@@ -158,15 +158,15 @@ def test_fast_cpu_settings_choose_engine_tuning_and_threads_unless_set():
 
 
 def test_fast_cpu_settings_refuse_to_run_after_mxnet_is_imported():
-    pytest.importorskip("mxnet")
-    code = ("import mxnet\nfrom autorec_common.mxnet_cpu import use_fast_cpu_settings\n"
+    pytest.importorskip("autorec_common.mxnet")
+    code = ("import autorec_common.mxnet\nfrom autorec_common.mxnet_cpu import use_fast_cpu_settings\n"
             "try:\n    use_fast_cpu_settings()\nexcept RuntimeError as e:\n"
             "    print('before MXNet is imported' in str(e))\n")
     assert _fresh_python(code).split() == ["True"]
 
 
 def test_fast_cpu_settings_start_the_engine_quietly():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     import subprocess
     import sys
 
@@ -180,7 +180,7 @@ def test_fast_cpu_settings_start_the_engine_quietly():
 def test_mxnet_training_gives_the_same_numbers_with_any_engine_and_tuning():
     """The engine changes when operators run, and operator tuning on how many
     threads; neither changes what they compute."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = """
 import numpy as np
 from autorec_common import mxnet as arm
@@ -203,7 +203,7 @@ print(repr(hist.final("test")))
 def test_mxnet_dataloader_workers_become_threads_under_the_naive_engine():
     """Worker processes never answer under MXNet's NaiveEngine; the fast CPU
     settings switch a DataLoader with workers to threads (with a warning) instead."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = """
 import warnings
 from autorec_common.mxnet_cpu import use_fast_cpu_settings
@@ -230,7 +230,7 @@ def test_masked_scorer_finds_the_same_entries_as_flatnonzero():
 def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit():
     """``arm.L2Loss`` (the training loop's default) gives exactly the gradients
     of the book's ``gluon.loss.L2Loss()``, and its values to float32 rounding."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import autograd, gluon, np as mnp
 
@@ -257,7 +257,7 @@ def test_mxnet_training_with_the_fast_loss_matches_gluons_loss():
     """Whole runs (dropout on, a partial last batch) with ``arm.L2Loss`` and
     with Gluon's: the same weights and RMSEs bit for bit; training losses to
     float32 rounding."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import gluon
 

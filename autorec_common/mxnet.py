@@ -3,9 +3,9 @@
 Use it as ``from autorec_common import mxnet as arm``. Importing it switches
 MXNet to its NumPy interface (``npx.set_np()``), as the book does.
 
-MXNet 1.9.1 refers to ``numpy.bool``, which NumPy 1.24 removed. The project
-pins NumPy 1.23.5; on a newer NumPy (Colab's Python 3.12 cannot install
-1.23.5) the alias is restored before MXNet is imported.
+MXNet 1.9.1 refers to NumPy names that NumPy 1.24 and 2.0 removed
+(``numpy.bool``, ``numpy.PZERO``, ...); they are restored before MXNet is
+imported (:mod:`autorec_common._numpy_compat`), so it runs on NumPy 1 and 2.
 
 Threads: on Intel CPUs MXNet 1.x runs its operators on half as many threads
 as the machine has logical CPUs, assuming two hyper-threads per core. Where
@@ -51,8 +51,9 @@ import warnings
 
 import numpy as onp
 
-if not hasattr(onp, "bool"):  # NumPy >= 1.24: MXNet 1.9.1 still says numpy.bool
-    onp.bool = bool
+from ._numpy_compat import restore as _restore_numpy_names
+
+_restore_numpy_names()  # before MXNet is imported: the NumPy names MXNet 1.9.1 still uses
 
 
 def physical_cores() -> int | None:

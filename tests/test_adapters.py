@@ -67,7 +67,8 @@ def test_torch_eval_every():
 
 
 def test_mxnet_loop_learns():
-    mx = pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
+    import mxnet as mx
     from mxnet import autograd, np as mnp
     from mxnet.gluon import nn
 

@@ -67,7 +67,7 @@ def test_torch_fused_adam_matches_the_default_update():
 
 
 def test_mxnet_on_device_shares_the_callers_matrix():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     import mxnet as mx
 
     from autorec_common import mxnet as arm
@@ -83,7 +83,7 @@ def test_mxnet_on_device_shares_the_callers_matrix():
 
 
 def test_mxnet_physical_cores():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
 
     cores = arm.physical_cores()
@@ -124,7 +124,7 @@ def _fresh_python(code, engine=None, tuning=None):
 
 
 def test_mxnet_engine_and_tuning_are_chosen_on_the_cpu_build_unless_set():
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = ("import os; from autorec_common import mxnet as arm; "
             "print(os.environ.get('MXNET_ENGINE_TYPE'), "
             "os.environ.get('MXNET_USE_OPERATOR_TUNING'), arm.mx.nd.ones(2).sum().asscalar())")
@@ -136,7 +136,7 @@ def test_mxnet_engine_and_tuning_are_chosen_on_the_cpu_build_unless_set():
 def test_mxnet_training_gives_the_same_numbers_with_any_engine_and_tuning():
     """The engine changes when operators run, and operator tuning on how many
     threads; neither changes what they compute."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = """
 import numpy as np
 from autorec_common import mxnet as arm
@@ -159,7 +159,7 @@ print(repr(hist.final("test")))
 def test_mxnet_dataloader_workers_become_threads_under_the_naive_engine():
     """Worker processes never answer under MXNet's NaiveEngine; the adapter
     switches a DataLoader with workers to threads (with a warning) instead."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = """
 import warnings
 from autorec_common import mxnet as arm
@@ -184,7 +184,7 @@ def test_masked_scorer_finds_the_same_entries_as_flatnonzero():
 def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit():
     """``arm.L2Loss`` (the training loop's default) gives exactly the gradients
     of the book's ``gluon.loss.L2Loss()``, and its values to float32 rounding."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import autograd, gluon, np as mnp
 
@@ -211,7 +211,7 @@ def test_mxnet_training_with_the_fast_loss_matches_gluons_loss():
     """Whole runs (dropout on, a partial last batch) with ``arm.L2Loss`` and
     with Gluon's: the same weights and RMSEs bit for bit; training losses to
     float32 rounding."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import gluon
 

@@ -30,7 +30,8 @@ from torch import nn
 import autorec_common as ac
 from autorec_common import torch as art
 
-mx = pytest.importorskip("mxnet")
+pytest.importorskip("autorec_common.mxnet")  # restores the NumPy names MXNet uses
+import mxnet as mx  # noqa: E402
 from autorec_common import mxnet as arm  # noqa: E402  (restores numpy.bool first)
 from mxnet import autograd, gluon, np as mnp  # noqa: E402
 

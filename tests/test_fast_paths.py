@@ -61,7 +61,7 @@ def test_torch_fused_adam_matches_the_default_update():
 
 
 def test_mxnet_on_device_shares_the_callers_matrix(rating_matrix):
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     import mxnet as mx
 
     from autorec_common import mxnet as arm
@@ -77,10 +77,9 @@ def test_mxnet_on_device_shares_the_callers_matrix(rating_matrix):
 
 
 def test_mxnet_physical_cores():
-    pytest.importorskip("mxnet")
-    from autorec_common import mxnet as arm
+    from autorec_common import mxnet_cpu
 
-    cores = arm.physical_cores()
+    cores = mxnet_cpu.physical_cores()
     assert cores is None or 1 <= cores <= __import__("os").cpu_count()
 
 
@@ -117,20 +116,65 @@ def _fresh_python(code, engine=None, tuning=None):
     return out.stdout
 
 
-def test_mxnet_engine_and_tuning_are_chosen_on_the_cpu_build_unless_set():
-    pytest.importorskip("mxnet")
-    code = ("import os; from autorec_common import mxnet as arm; "
-            "print(os.environ.get('MXNET_ENGINE_TYPE'), "
-            "os.environ.get('MXNET_USE_OPERATOR_TUNING'), arm.mx.nd.ones(2).sum().asscalar())")
-    assert _fresh_python(code).split() == ["NaiveEngine", "0", "2.0"]
+SETTINGS = ("import os; print(*(os.environ.get(v) for v in ('MXNET_ENGINE_TYPE', "
+            "'MXNET_USE_OPERATOR_TUNING', 'MXNET_OMP_MAX_THREADS')), "
+            "arm.mx.nd.ones(2).sum().asscalar())")
+
+
+def test_importing_the_mxnet_adapter_leaves_mxnets_runtime_alone():
+    pytest.importorskip("autorec_common.mxnet")
+    code = ("import os; os.environ.pop('OMP_NUM_THREADS', None); "
+            "os.environ.pop('MXNET_OMP_MAX_THREADS', None); "
+            "from autorec_common import mxnet as arm; from mxnet import gluon; "
+            "print(getattr(gluon.data.DataLoader.__init__, '_autorec_patched', False)); "
+            + SETTINGS)
+    assert _fresh_python(code).split() == ["False", "None", "None", "None", "2.0"]
+
+
+def test_fast_cpu_settings_choose_engine_tuning_and_threads_unless_set():
+    pytest.importorskip("autorec_common.mxnet")
+    from autorec_common import mxnet_cpu
+
+    code = ("import os; os.environ.pop('OMP_NUM_THREADS', None); "
+            "os.environ.pop('MXNET_OMP_MAX_THREADS', None); "
+            "from autorec_common.mxnet_cpu import use_fast_cpu_settings; "
+            "applied = use_fast_cpu_settings(); "
+            "from autorec_common import mxnet as arm; "
+            "print(applied['MXNET_ENGINE_TYPE'] == os.environ['MXNET_ENGINE_TYPE']); "
+            + SETTINGS)
+    cores = str(mxnet_cpu.physical_cores())
+    assert _fresh_python(code).split() == ["True", "NaiveEngine", "0", cores, "2.0"]
+    code = ("import os; os.environ['MXNET_OMP_MAX_THREADS'] = '1'; "
+            "from autorec_common.mxnet_cpu import use_fast_cpu_settings; "
+            "use_fast_cpu_settings(); from autorec_common import mxnet as arm; " + SETTINGS)
     assert _fresh_python(code, "ThreadedEnginePerDevice", "1").split() == [
-        "ThreadedEnginePerDevice", "1", "2.0"]
+        "ThreadedEnginePerDevice", "1", "1", "2.0"]
+
+
+def test_fast_cpu_settings_refuse_to_run_after_mxnet_is_imported():
+    pytest.importorskip("autorec_common.mxnet")
+    code = ("import autorec_common.mxnet\nfrom autorec_common.mxnet_cpu import use_fast_cpu_settings\n"
+            "try:\n    use_fast_cpu_settings()\nexcept RuntimeError as e:\n"
+            "    print('before MXNet is imported' in str(e))\n")
+    assert _fresh_python(code).split() == ["True"]
+
+
+def test_fast_cpu_settings_start_the_engine_quietly():
+    pytest.importorskip("autorec_common.mxnet")
+    import subprocess
+    import sys
+
+    code = ("from autorec_common.mxnet_cpu import use_fast_cpu_settings; "
+            "use_fast_cpu_settings(); import mxnet; mxnet.nd.ones(2).wait_to_read()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert "engine" not in out.stderr
 
 
 def test_mxnet_training_gives_the_same_numbers_with_any_engine_and_tuning():
     """The engine changes when operators run, and operator tuning on how many
     threads; neither changes what they compute."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     code = """
 import numpy as np
 from autorec_common import mxnet as arm
@@ -151,11 +195,13 @@ print(repr(hist.final("test")))
 
 
 def test_mxnet_dataloader_workers_become_threads_under_the_naive_engine():
-    """Worker processes never answer under MXNet's NaiveEngine; the adapter
-    switches a DataLoader with workers to threads (with a warning) instead."""
-    pytest.importorskip("mxnet")
+    """Worker processes never answer under MXNet's NaiveEngine; the fast CPU
+    settings switch a DataLoader with workers to threads (with a warning) instead."""
+    pytest.importorskip("autorec_common.mxnet")
     code = """
 import warnings
+from autorec_common.mxnet_cpu import use_fast_cpu_settings
+use_fast_cpu_settings()
 from autorec_common import mxnet as arm
 from mxnet import gluon, np
 with warnings.catch_warnings(record=True) as caught:
@@ -178,7 +224,7 @@ def test_masked_scorer_finds_the_same_entries_as_flatnonzero(rating_matrix):
 def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit(rating_matrix):
     """``arm.L2Loss`` (the training loop's default) gives exactly the gradients
     of the book's ``gluon.loss.L2Loss()``, and its values to float32 rounding."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import autograd, gluon, np as mnp
 
@@ -205,7 +251,7 @@ def test_mxnet_training_with_the_fast_loss_matches_gluons_loss(rating_matrix):
     """Whole runs (dropout on, a partial last batch) with ``arm.L2Loss`` and
     with Gluon's: the same weights and RMSEs bit for bit; training losses to
     float32 rounding."""
-    pytest.importorskip("mxnet")
+    pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet as arm
     from mxnet import gluon
 

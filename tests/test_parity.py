@@ -30,7 +30,8 @@ from torch import nn
 import autorec_common as ac
 from autorec_common import torch as art
 
-mx = pytest.importorskip("mxnet")
+pytest.importorskip("autorec_common.mxnet")  # restores the NumPy names MXNet uses
+import mxnet as mx  # noqa: E402
 from autorec_common import mxnet as arm  # noqa: E402  (restores numpy.bool first)
 from mxnet import autograd, gluon, np as mnp  # noqa: E402
 
@@ -41,23 +42,25 @@ RTOL, ATOL = 1e-5, 1e-6  # float32, different kernels and summation orders
 
 # --- the two models (art.AutoRec, arm.AutoRec), as notebooks 03 and 02 write them
 
-def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None):
+def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None, **family):
     """A PyTorch AutoRec and a Gluon AutoRec holding the same weights.
 
     ``scale`` replaces the book's Normal(0, 0.01) by larger random weights and
     biases, so that small test matrices give predictions far from constant.
+    ``family``: the model family's keyword arguments (``g``, ``f``, ``mask``).
     """
     torch.manual_seed(seed)
-    tnet = art.AutoRec(num_hidden, num_users, dropout)
+    tnet = art.AutoRec(num_hidden, num_users, dropout, **family)
     if scale is not None:
         with torch.no_grad():
             for p in tnet.parameters():
                 p.normal_(0.0, scale)
-    gnet = arm.AutoRec(num_hidden, num_users, dropout)
-    gnet.initialize(mx.init.Normal(0.01), ctx=mx.cpu())
+    gnet = arm.AutoRec(num_hidden, num_users, dropout, **family)
+    gnet.initialize(ctx=mx.cpu())
     gnet(mnp.zeros((1, num_users)))  # deferred initialisation: shapes are now known
     # Gluon's Dense stores its weight as (out, in), exactly like torch's Linear.
-    for glayer, tlayer in ((gnet.encoder, tnet.encoder), (gnet.decoder, tnet.decoder)):
+    assert len(gnet.layers) == len(tnet.layers)
+    for glayer, tlayer in zip(gnet.layers, tnet.layers):
         assert glayer.weight.shape == tuple(tlayer.weight.shape)
         glayer.weight.set_data(mnp.array(tlayer.weight.detach().numpy()))
         glayer.bias.set_data(mnp.array(tlayer.bias.detach().numpy()))
@@ -65,11 +68,11 @@ def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None):
 
 
 def torch_weights(net):
-    return [net.encoder.weight, net.encoder.bias, net.decoder.weight, net.decoder.bias]
+    return [p for layer in net.layers for p in (layer.weight, layer.bias)]
 
 
 def gluon_weights(net):
-    return [net.encoder.weight, net.encoder.bias, net.decoder.weight, net.decoder.bias]
+    return [p for layer in net.layers for p in (layer.weight, layer.bias)]
 
 
 def assert_same_weights(tnet, gnet, rtol=RTOL, atol=ATOL):
@@ -116,6 +119,51 @@ def test_training_mode_masks_unobserved_outputs(rating_matrix):
     tnet.eval()
     assert onp.all(art.predict(tnet, x)[x == 0] != 0)
     assert onp.all(arm.predict(gnet, x, ctx=mx.cpu())[x == 0] != 0)
+
+
+# --- the model family: deep stacks and other activations ------------------------
+
+FAMILY = [
+    pytest.param({"num_hidden": [12, 7, 12], "g": "sigmoid"}, id="deep-sigmoid"),
+    pytest.param({"num_hidden": [12, 7, 12], "g": ["relu", "sigmoid", "relu"]}, id="deep-mixed"),
+    pytest.param({"num_hidden": 9, "g": "tanh", "f": "elu"}, id="tanh-elu"),
+    pytest.param({"num_hidden": 9, "g": "selu", "f": "relu"}, id="selu-relu"),
+    pytest.param({"num_hidden": [10, 6], "g": "elu", "f": "sigmoid"}, id="deep-elu-sigmoid"),
+]
+
+
+@pytest.mark.parametrize("family", FAMILY)
+def test_family_same_weights_same_predictions(family, rating_matrix):
+    train, test = rating_matrix(30, 17, 0.3, seed=11), rating_matrix(30, 17, density=0.1, seed=12)
+    family = dict(family)
+    tnet, gnet = twin_models(family.pop("num_hidden"), 17, dropout=0.05, scale=0.5, **family)
+    tnet.eval()
+    pt = art.predict(tnet, train)
+    onp.testing.assert_allclose(arm.predict(gnet, train, ctx=mx.cpu()), pt, rtol=RTOL, atol=ATOL)
+    assert pt.std() > 0.01  # not trivially constant
+    assert arm.evaluator(gnet, train, test, []) == pytest.approx(
+        art.evaluator(tnet, train, test), rel=1e-5)
+
+
+@pytest.mark.parametrize("family", FAMILY[:3])
+def test_family_one_sgd_step_same_weights(family, rating_matrix):
+    batch = rating_matrix(8, 17, 0.3, seed=13)
+    family = dict(family)
+    tnet, gnet = twin_models(family.pop("num_hidden"), 17, scale=0.5, **family)
+    one_step(tnet, gnet, batch, "SGD", {"lr": 0.5, "weight_decay": 0.1},
+             {"learning_rate": 0.5, "wd": 0.1})
+    assert_same_weights(tnet, gnet, rtol=1e-4, atol=1e-6)
+
+
+def test_family_without_mask_scores_every_output_in_training(rating_matrix):
+    x = rating_matrix(12, 17, 0.3, seed=14)
+    tnet, gnet = twin_models(9, 17, scale=0.5, mask=False)
+    tnet.train()
+    out_t = tnet(torch.from_numpy(x)).detach().numpy()
+    with autograd.record():
+        out_g = gnet(mnp.array(x)).asnumpy()
+    assert onp.all(out_t[x == 0] != 0)
+    onp.testing.assert_allclose(out_g, out_t, rtol=RTOL, atol=ATOL)
 
 
 # --- one training step: loss scaling and weight decay --------------------------

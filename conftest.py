@@ -19,6 +19,10 @@ def pytest_sessionstart(session):
         fetch_ml100k(progressbar=False)
     except DataError as err:
         pytest.exit(f"MovieLens 100K is not available.\n{err}", returncode=1)
+    except Exception as err:  # a bug in the data layer: still one clear message
+        pytest.exit(f"MovieLens 100K is not available.\n{type(err).__name__}: {err}\n"
+                    f"(an unexpected error in autorec_common.data; please report it)",
+                    returncode=1)
 
 
 @pytest.hookimpl(tryfirst=True)

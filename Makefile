@@ -8,7 +8,7 @@
 #   make book-test  the built site in headless Chromium (book/test_site.py)
 #   make clean   remove the environment and caches (never the data)
 
-PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3; do \
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
                     command -v $$p >/dev/null 2>&1 && { command -v $$p; break; }; done)
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -19,11 +19,12 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt pyproject.toml
-	@"$(PYTHON)" -c 'import sys; sys.exit(not ((3, 9) <= sys.version_info[:2] <= (3, 11)))' 2>/dev/null || \
-	  { echo "error: this project needs Python 3.9-3.11 (MXNet 1.9.1 needs NumPy 1.23.5); found '$(PYTHON)' ($$("$(PYTHON)" --version 2>&1)). Install Python 3.11 and run 'make PYTHON=/path/to/python3.11 ...', or use environment.yml."; exit 1; }
+$(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml
+	@"$(PYTHON)" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 13)))' 2>/dev/null || \
+	  { echo "error: this project needs Python 3.11-3.13 (the pinned NumPy 2.4 needs 3.11 or newer); found '$(PYTHON)' ($$("$(PYTHON)" --version 2>&1)). Install Python 3.11 and run 'make PYTHON=/path/to/python3.11 ...', or use environment.yml."; exit 1; }
 	@test -x "$(PY)" || "$(PYTHON)" -m venv "$(VENV)"
 	"$(PY)" -m pip install --disable-pip-version-check -q -r requirements.txt
+	"$(PY)" -m pip install --disable-pip-version-check -q --no-deps -r requirements-nodeps.txt
 	"$(PY)" -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch "$(STAMP)"
 

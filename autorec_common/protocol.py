@@ -1,0 +1,351 @@
+"""The evidence protocol of the exercise and comparison notebooks.
+
+One way to tune and to compare, so that every verdict in the collection rests
+on the same kind of evidence:
+
+1. **Choices on validation only.** :func:`tune` picks a configuration by its
+   validation RMSE. Where the winner sits at an edge of a numeric axis, the
+   grid is extended one step past that edge (geometrically, by the ratio of
+   the edge's two nearest values) and tuned again, until the winner is
+   interior or a stated bound is reached; the result says which.
+2. **No chosen run stopped by an epoch cap.** :func:`fit` trains with early
+   stopping on validation under a cap of epochs; a run whose best epoch lies
+   within ``margin`` epochs of the cap (:func:`at_cap`) is retrained with the
+   cap doubled, up to ``max_epochs``. A run still at the cap there is marked
+   ``at_cap``, and its result must be reported "under a budget of N epochs".
+3. **Five seeds, paired.** Every configuration compared runs with the same
+   :data:`SEEDS` on the same split, so seed ``s`` of one is paired with seed
+   ``s`` of the other. :func:`paired_difference` gives the mean difference
+   with a 95% t-interval; :meth:`Difference.verdict` names a direction only
+   when the interval excludes 0.
+4. **Split checks.** A headline comparison is repeated on several splits
+   (:data:`SPLIT_SEEDS` of the random 90/10 split, or ``"u1"``..``"u5"``),
+   pairing by split instead of by seed (:func:`split_check`).
+5. **One reference I-AutoRec.** :data:`REFERENCE` is the book's model with
+   the learning rate chosen by this protocol in notebook 05 (05_hidden_size,
+   its 500-unit arm). That notebook records the reference's test RMSE over
+   :data:`SEEDS` on the seed-0 random split (validation carve-out 10%) as
+   ``reference_test_rmse`` in ``results/05_hidden_size.json``; other
+   notebooks quote it with :func:`reference_result` and, where they pair
+   their own variants with it, recompute it with :func:`fit` and the same
+   seeds, which gives the same numbers on the same machine.
+
+The training function every helper here calls has the shape of
+:func:`autorec_common.run_sweep`'s: ``train(seed=..., **config)`` returning a
+mapping of metrics that includes ``valid_rmse``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .results import REPO
+from .sweep import grid, run_sweep
+
+SEEDS = (0, 1, 2, 3, 4)
+"""The seeds of every comparison: initial weights, batch order, dropout."""
+
+SPLIT_SEEDS = (0, 1, 2, 3, 4)
+"""Seeds of the random 90/10 split for split checks (seed 0 is the usual one)."""
+
+REFERENCE = dict(hidden=500, lr=0.001, wd=1e-5, dropout=0.05, batch_size=256,
+                 num_epochs=120, eval_every=4, patience=2)
+"""The reference I-AutoRec: the book's model and settings (500 sigmoid units,
+identity decoder, dropout 0.05, Adam with weight decay ``wd`` 1e-5, batches of
+256 items) with its learning rate tuned in notebook 05, trained with early
+stopping on validation (evaluated every ``eval_every`` epochs, stopping after
+``patience`` evaluations without improvement, at most ``num_epochs`` epochs:
+:func:`fit` raises the cap if a run ends near it)."""
+
+REFERENCE_NOTEBOOK, REFERENCE_KEY = "05_hidden_size", "reference_test_rmse"
+
+
+# -- tuning -------------------------------------------------------------------
+
+def cached(train: Callable[..., Mapping]) -> Callable[..., dict]:
+    """``train`` with its results remembered by ``(seed, config)``, so that
+    tuning, final runs and later sections share runs instead of repeating them.
+    The cache is ``wrapper.cache``."""
+    cache: dict = {}
+
+    def wrapper(seed, **config):
+        key = (seed, tuple(sorted(config.items())))
+        if key not in cache:
+            cache[key] = dict(train(seed=seed, **config))
+        return cache[key]
+
+    wrapper.cache = cache
+    return wrapper
+
+
+def _extend(values: Sequence, best, bound: tuple | None):
+    """The value one step past the edge of ``values`` where ``best`` lies, or
+    None when ``best`` is interior or the bound is already reached."""
+    values = sorted(values)
+    if len(values) < 2 or best not in (values[0], values[-1]):
+        return None
+    low, high = bound if bound is not None else (-math.inf, math.inf)
+    integer = all(isinstance(v, (int, np.integer)) for v in values)
+    if best == values[0]:
+        step = values[1] / values[0] if values[0] > 0 else None
+        new = values[0] / step if step else values[0] - (values[1] - values[0])
+        new = max(new, low)
+        if integer:
+            new = int(round(new))
+        return new if new < values[0] else None
+    step = values[-1] / values[-2] if values[-2] > 0 else None
+    new = values[-1] * step if step else values[-1] + (values[-1] - values[-2])
+    new = min(new, high)
+    if integer:
+        new = int(round(new))
+    return new if new > values[-1] else None
+
+
+@dataclass
+class Tuned:
+    """What :func:`tune` found.
+
+    ``config``: the chosen configuration (fixed keys included); ``table``: one
+    row per tried configuration with its metrics, best first; ``at_bound``:
+    for each axis whose winner lies at an edge that could not be extended (a
+    stated bound was reached), ``"lower"`` or ``"upper"``; empty when every
+    numeric axis's winner is interior.
+    """
+
+    config: dict
+    table: pd.DataFrame
+    at_bound: dict
+
+    @property
+    def stopped_at_bound(self) -> bool:
+        return bool(self.at_bound)
+
+    def describe(self) -> str:
+        """One sentence: the choice, and whether it is interior."""
+        axes = ", ".join(f"{k} = {self.config[k]:g}" if isinstance(self.config[k], float)
+                         else f"{k} = {self.config[k]}" for k in self.table.attrs["axes"])
+        if not self.at_bound:
+            return f"{axes}: interior on every axis"
+        edges = ", ".join(f"{k} at its {side} bound" for k, side in self.at_bound.items())
+        return f"{axes}: {edges}"
+
+
+def tune(train: Callable[..., Mapping], axes: Mapping[str, Sequence], *,
+         fixed: Mapping | None = None, seed: int = 0, metric: str = "valid_rmse",
+         bounds: Mapping[str, tuple] | None = None, max_rounds: int = 6) -> Tuned:
+    """Choose the configuration with the lowest ``metric`` over a grid that
+    grows past its edges.
+
+    ``axes`` maps each tuned key to its starting values; ``fixed`` holds the
+    keys passed unchanged. Each round trains every untried point of the grid
+    with ``seed`` and finds the best; for each numeric axis whose best value is
+    the smallest or largest tried, one value past that edge is added (the
+    edge's two nearest values' ratio, clipped to ``bounds[axis]``). It stops
+    when no axis grows (every winner interior, or at a bound) or after
+    ``max_rounds`` rounds.
+    """
+    fixed, bounds = dict(fixed or {}), dict(bounds or {})
+    values = {k: sorted(v) if all(isinstance(x, (int, float)) for x in v) else list(v)
+              for k, v in axes.items()}
+    results: dict = {}
+    for _ in range(max_rounds):
+        for point in grid(**values):
+            key = tuple(point[k] for k in values)
+            if key not in results:
+                results[key] = dict(train(seed=seed, **fixed, **point))
+        best_key = min(results, key=lambda k: results[k][metric])
+        best = dict(zip(values, best_key))
+        grown = False
+        for axis, tried in values.items():
+            if not all(isinstance(x, (int, float)) for x in tried):
+                continue
+            new = _extend(tried, best[axis], bounds.get(axis))
+            if new is not None and new not in tried:
+                values[axis] = sorted(tried + [new])
+                grown = True
+        if not grown:
+            break
+    rows = [{**dict(zip(values, k)), **r} for k, r in results.items()]
+    table = pd.DataFrame(rows).sort_values(metric).reset_index(drop=True)
+    table.attrs["axes"] = list(values)
+    at_bound = {}
+    for axis, tried in values.items():
+        if not all(isinstance(x, (int, float)) for x in tried) or len(tried) < 2:
+            continue
+        if best[axis] == min(tried):
+            at_bound[axis] = "lower"
+        elif best[axis] == max(tried):
+            at_bound[axis] = "upper"
+    return Tuned({**fixed, **best}, table, at_bound)
+
+
+# -- epochs -------------------------------------------------------------------
+
+def at_cap(best_epoch: int | None, cap: int, margin: int = 4) -> bool:
+    """Whether a run's kept epoch is within ``margin`` epochs of the cap (or
+    the run had no early stopping at all)."""
+    return best_epoch is None or best_epoch > cap - margin
+
+
+def fit(mats, seed: int, *, hidden=500, lr: float = 0.002, wd: float = 1e-5,
+        dropout: float = 0.05, batch_size: int = 256, num_epochs: int = 120,
+        eval_every: int = 4, patience: int = 2, max_epochs: int | None = None,
+        model: Callable | None = None, keep: bool = False, **model_kw) -> dict:
+    """One PyTorch AutoRec run under the protocol; returns its metrics.
+
+    Trains ``model(hidden, num_inputs, dropout, **model_kw)`` (by default
+    ``art.AutoRec``) on ``mats.train`` with early stopping on ``mats.valid``
+    (evaluated every ``eval_every`` epochs, stopping after ``patience``
+    evaluations without improvement, best weights restored). If the kept epoch
+    is within ``eval_every`` of the cap, the run is repeated with the cap
+    doubled, up to ``max_epochs`` (default four times ``num_epochs``).
+
+    Returns ``valid_rmse``, ``train_rmse`` (observed training ratings),
+    ``test_rmse`` (held-out ratings, scored once), ``epochs`` (the kept epoch),
+    ``cap`` (the last cap) and ``at_cap``; with ``keep``, also ``net`` (the
+    trained network, best weights) and ``history``.
+    """
+    from . import torch as art  # the core package stays framework-free
+    from .metrics import masked_rmse
+
+    if mats.valid is None:
+        raise ValueError("the protocol chooses epochs on validation: build the "
+                         "matrices with valid_ratio > 0")
+    model = model or art.AutoRec
+    max_epochs = max_epochs or 4 * num_epochs
+    cap = num_epochs
+    while True:
+        art.seed_everything(seed)
+        net = model(hidden, mats.train.shape[1], dropout, **model_kw)
+        hist = art.train_autorec(net, mats.train, {"valid": mats.valid}, num_epochs=cap,
+                                 batch_size=batch_size, lr=lr, wd=wd, seed=seed,
+                                 patience=patience, eval_every=eval_every, progress=False)
+        capped = at_cap(hist.best_epoch, cap, eval_every)
+        if not capped or cap >= max_epochs:
+            break
+        cap = min(2 * cap, max_epochs)
+    recon = art.predict(net, mats.train)
+    out = {"valid_rmse": hist.final("valid"), "train_rmse": masked_rmse(recon, mats.train),
+           "epochs": hist.best_epoch, "cap": cap, "at_cap": bool(capped)}
+    if mats.test is not None:
+        out["test_rmse"] = masked_rmse(recon, mats.test)
+    if keep:
+        out["net"], out["history"] = net, hist
+    return out
+
+
+def budget_note(runs: pd.DataFrame) -> str:
+    """``""`` when no run in ``runs`` stopped at its cap, else the words
+    "under a budget of N epochs" for the prose and labels."""
+    if "at_cap" not in runs or not runs["at_cap"].any():
+        return ""
+    return f"under a budget of {int(runs.loc[runs['at_cap'], 'cap'].max())} epochs"
+
+
+# -- comparisons --------------------------------------------------------------
+
+@dataclass
+class Difference:
+    """A paired mean difference ``a - b`` with its ``confidence`` t-interval."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    sd: float
+    confidence: float = 0.95
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+    def verdict(self, lower: str = "lower", higher: str = "higher") -> str | None:
+        """``higher`` when the interval lies above 0, ``lower`` when below,
+        None when it contains 0 (no verdict)."""
+        if self.low > 0:
+            return higher
+        if self.high < 0:
+            return lower
+        return None
+
+    def __str__(self) -> str:
+        return (f"{self.mean:+.4f} [{self.low:+.4f}, {self.high:+.4f}] "
+                f"({self.confidence:.0%} t-interval, n = {self.n})")
+
+
+def paired_difference(a, b, confidence: float = 0.95) -> Difference:
+    """The mean of the paired differences ``a - b`` and its t-interval.
+
+    ``a`` and ``b`` are sequences in the same order, or ``pandas.Series``
+    indexed by the pairing key (seed or split), which are aligned first;
+    a key present in only one of them is an error.
+    """
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        if set(a.index) != set(b.index):
+            raise ValueError(f"unpaired keys: {sorted(set(a.index) ^ set(b.index))}")
+        b = b.loc[a.index]
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"need two equal-length 1-d samples, got {a.shape} and {b.shape}")
+    n = len(a)
+    if n < 2:
+        raise ValueError("a t-interval needs at least 2 pairs")
+    d = a - b
+    mean, sd = float(d.mean()), float(d.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return Difference(mean, mean - half, mean + half, n, sd, confidence)
+
+
+def compare(runs: pd.DataFrame, by: str, baseline, metric: str = "test_rmse",
+            pair: str = "seed", confidence: float = 0.95) -> pd.DataFrame:
+    """Each configuration of column ``by`` against ``baseline``: the paired
+    difference of ``metric`` (pairs matched on column ``pair``), its interval,
+    n, and the verdict ("higher"/"lower", or "" when the interval holds 0)."""
+    base = runs[runs[by] == baseline].set_index(pair)[metric]
+    rows = []
+    for value, group in runs.groupby(by, sort=False):
+        if value == baseline:
+            continue
+        diff = paired_difference(group.set_index(pair)[metric], base, confidence)
+        rows.append({by: value, "difference": diff.mean, "low": diff.low, "high": diff.high,
+                     "n": diff.n, "verdict": diff.verdict() or ""})
+    return pd.DataFrame(rows).set_index(by)
+
+
+def split_check(train: Callable[..., Mapping], a: Mapping, b: Mapping,
+                splits: Iterable = SPLIT_SEEDS, metric: str = "test_rmse",
+                confidence: float = 0.95) -> tuple[Difference, pd.DataFrame]:
+    """Repeat the comparison of configurations ``a`` and ``b`` on several splits.
+
+    ``train(seed=split, **config)`` must build the split from ``split`` (a seed
+    of the random split, or a release split's name). Returns the paired
+    difference ``a - b`` over the splits and the runs.
+    """
+    splits = list(splits)
+    runs = pd.concat([run_sweep(train, [a], splits, progress=False).assign(arm="a"),
+                      run_sweep(train, [b], splits, progress=False).assign(arm="b")],
+                     ignore_index=True).rename(columns={"seed": "split"})
+    one = runs[runs.arm == "a"].set_index("split")[metric]
+    two = runs[runs.arm == "b"].set_index("split")[metric]
+    return paired_difference(one, two, confidence), runs
+
+
+# -- the reference ------------------------------------------------------------
+
+def reference_result(folder=None) -> dict:
+    """The reference I-AutoRec's recorded test RMSE (``value``, ``std``, ``n``,
+    ``label``), from the committed ``results/05_hidden_size.json`` (or
+    ``folder``)."""
+    folder = REPO / "results" if folder is None else folder
+    path = folder / f"{REFERENCE_NOTEBOOK}.json"
+    entries = json.loads(path.read_text())
+    if REFERENCE_KEY not in entries:
+        raise KeyError(f"{path} holds no {REFERENCE_KEY}; run notebook {REFERENCE_NOTEBOOK}")
+    return entries[REFERENCE_KEY]

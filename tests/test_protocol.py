@@ -1,0 +1,168 @@
+"""The evidence protocol on synthetic data (no training of real models)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from autorec_common import protocol
+
+
+def bowl(best_lr, best_k=None):
+    """A validation 'RMSE' with its minimum at ``best_lr`` (log scale)."""
+    def train(seed, lr, k=None, **fixed):
+        rmse = 0.9 + 0.01 * math.log10(lr / best_lr) ** 2
+        if best_k is not None:
+            rmse += 0.001 * abs(k - best_k)
+        return {"valid_rmse": rmse + 1e-5 * seed, "fixed": fixed.get("hidden", 0)}
+    return train
+
+
+def test_tune_interior_winner_needs_no_extension():
+    calls = []
+    train = bowl(0.002)
+    tuned = protocol.tune(lambda **kw: calls.append(kw) or train(**kw),
+                          {"lr": [0.001, 0.002, 0.004]}, fixed={"hidden": 500})
+    assert tuned.config == {"hidden": 500, "lr": 0.002}
+    assert not tuned.stopped_at_bound and tuned.at_bound == {}
+    assert len(calls) == 3 and all(c["hidden"] == 500 and c["seed"] == 0 for c in calls)
+    assert list(tuned.table.lr)[0] == 0.002 and len(tuned.table) == 3
+    assert "interior" in tuned.describe()
+
+
+def test_tune_extends_past_the_upper_edge_until_interior():
+    tuned = protocol.tune(bowl(0.03), {"lr": [0.001, 0.002]})
+    tried = sorted(tuned.table.lr)
+    assert tuned.config["lr"] == pytest.approx(0.032)   # 0.001 * 2**5
+    assert tried[-1] > tuned.config["lr"]                # one value past the winner
+    assert not tuned.stopped_at_bound
+
+
+def test_tune_extends_past_the_lower_edge():
+    tuned = protocol.tune(bowl(1e-4), {"lr": [0.001, 0.002, 0.004]})
+    assert tuned.config["lr"] == pytest.approx(0.000125)
+    assert min(tuned.table.lr) < tuned.config["lr"]
+
+
+def test_tune_stops_at_a_stated_bound_and_says_so():
+    tuned = protocol.tune(bowl(0.5), {"lr": [0.01, 0.02]}, bounds={"lr": (1e-4, 0.05)})
+    assert tuned.config["lr"] == pytest.approx(0.05)
+    assert tuned.at_bound == {"lr": "upper"} and tuned.stopped_at_bound
+    assert "upper bound" in tuned.describe()
+
+
+def test_tune_two_axes_and_integer_axis():
+    tuned = protocol.tune(bowl(0.002, best_k=40), {"lr": [0.001, 0.002, 0.004], "k": [10, 20]})
+    assert tuned.config["lr"] == 0.002 and tuned.config["k"] == 40
+    assert all(isinstance(k, (int, np.integer)) for k in tuned.table.k)
+    assert 80 in set(tuned.table.k) and not tuned.stopped_at_bound
+
+
+def test_cached_shares_runs():
+    calls = []
+    train = protocol.cached(lambda seed, lr: calls.append((seed, lr)) or {"valid_rmse": lr})
+    train(seed=0, lr=0.1)
+    train(seed=0, lr=0.1)
+    train(seed=1, lr=0.1)
+    assert calls == [(0, 0.1), (1, 0.1)] and len(train.cache) == 2
+
+
+def test_at_cap():
+    assert protocol.at_cap(50, 50) and protocol.at_cap(48, 50, margin=4)
+    assert not protocol.at_cap(44, 50, margin=4) and protocol.at_cap(None, 50)
+
+
+def test_budget_note():
+    runs = pd.DataFrame({"at_cap": [False, True], "cap": [120, 240]})
+    assert protocol.budget_note(runs) == "under a budget of 240 epochs"
+    assert protocol.budget_note(runs.iloc[:1]) == ""
+
+
+def test_paired_difference_matches_a_hand_computed_t_interval():
+    a = np.array([0.90, 0.91, 0.905, 0.902, 0.908])
+    b = a - np.array([0.010, 0.012, 0.008, 0.011, 0.009])
+    diff = protocol.paired_difference(a, b)
+    d = a - b
+    half = stats.t.ppf(0.975, 4) * d.std(ddof=1) / np.sqrt(5)
+    assert diff.n == 5 and diff.mean == pytest.approx(d.mean())
+    assert (diff.low, diff.high) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert diff.excludes_zero and diff.verdict("better", "worse") == "worse"
+    assert "n = 5" in str(diff)
+
+
+def test_paired_difference_pairs_by_index_and_gives_no_verdict_when_zero_is_inside():
+    a = pd.Series([1.0, 2.0, 3.0], index=[2, 0, 1])
+    b = pd.Series([2.1, 2.9, 1.2], index=[0, 1, 2])   # same seeds, another order
+    diff = protocol.paired_difference(a, b)
+    assert diff.mean == pytest.approx(np.mean([1.0 - 1.2, 2.0 - 2.1, 3.0 - 2.9]))
+    assert diff.verdict() is None and not diff.excludes_zero
+    with pytest.raises(ValueError):
+        protocol.paired_difference(a, pd.Series([1.0, 2.0, 3.0], index=[0, 1, 5]))
+
+
+def test_paired_beats_unpaired_when_seeds_share_noise():
+    rng = np.random.default_rng(0)
+    seed_noise = rng.normal(0, 0.01, 5)
+    a, b = 0.90 + seed_noise, 0.902 + seed_noise + rng.normal(0, 0.0002, 5)
+    assert protocol.paired_difference(a, b).verdict() == "lower"
+
+
+def test_compare_against_a_baseline():
+    runs = pd.DataFrame({"arch": ["one"] * 5 + ["two"] * 5 + ["three"] * 5,
+                         "seed": list(range(5)) * 3,
+                         "test_rmse": [0.89, 0.891, 0.889, 0.892, 0.890,
+                                       0.90, 0.901, 0.899, 0.902, 0.901,
+                                       0.89, 0.892, 0.888, 0.891, 0.891]})
+    table = protocol.compare(runs, "arch", "one")
+    assert list(table.index) == ["two", "three"]
+    assert table.loc["two", "verdict"] == "higher" and table.loc["three", "verdict"] == ""
+    assert (table.n == 5).all()
+
+
+def test_split_check_pairs_by_split():
+    def train(seed, offset):
+        return {"test_rmse": 0.9 + 0.004 * seed + offset}
+    diff, runs = protocol.split_check(train, {"offset": 0.01}, {"offset": 0.0})
+    assert diff.n == 5 and diff.mean == pytest.approx(0.01) and diff.verdict() == "higher"
+    assert set(runs.split) == set(protocol.SPLIT_SEEDS)
+
+
+def test_reference_is_the_books_model_with_a_tuned_lr():
+    ref = protocol.REFERENCE
+    assert ref["hidden"] == 500 and ref["dropout"] == 0.05 and ref["batch_size"] == 256
+    assert {"lr", "wd", "num_epochs", "eval_every", "patience"} <= set(ref)
+    assert len(protocol.SEEDS) >= 5
+
+
+def test_reference_result_reads_the_recorded_number(tmp_path):
+    (tmp_path / "05_hidden_size.json").write_text(
+        '{"reference_test_rmse": {"value": 0.889, "std": 0.001, "n": 5, "label": "x", "digits": 3}}')
+    assert protocol.reference_result(tmp_path)["value"] == 0.889
+    (tmp_path / "05_hidden_size.json").write_text("{}")
+    with pytest.raises(KeyError):
+        protocol.reference_result(tmp_path)
+
+
+class _Mats:
+    def __init__(self, seed=0):
+        rng = np.random.default_rng(seed)
+        full = rng.integers(1, 6, size=(40, 12)).astype(np.float32)
+        mask = rng.random(full.shape)
+        self.train = np.where(mask < 0.6, full, 0).astype(np.float32)
+        self.valid = np.where((mask >= 0.6) & (mask < 0.8), full, 0).astype(np.float32)
+        self.test = np.where(mask >= 0.8, full, 0).astype(np.float32)
+
+
+def test_fit_raises_the_cap_when_the_best_epoch_is_at_it():
+    pytest.importorskip("torch")
+    mats = _Mats()
+    out = protocol.fit(mats, seed=0, hidden=8, lr=1e-4, num_epochs=4, eval_every=1,
+                       patience=2, max_epochs=16, batch_size=8)
+    assert out["cap"] > 4                       # still improving at 4 epochs: cap raised
+    assert set(out) >= {"valid_rmse", "train_rmse", "test_rmse", "epochs", "cap", "at_cap"}
+    assert out["at_cap"] == protocol.at_cap(out["epochs"], out["cap"], 1)
+    again = protocol.fit(mats, seed=0, hidden=8, lr=1e-4, num_epochs=4, eval_every=1,
+                         patience=2, max_epochs=16, batch_size=8)
+    assert again["valid_rmse"] == out["valid_rmse"]   # same seed, same numbers

@@ -1,53 +1,21 @@
-"""MXNet Gluon adapter: device choice, seeding, the evaluator and the training loop.
+"""MXNet Gluon adapter: the AutoRec model family, seeding, the evaluator and
+the training loop.
 
 Use it as ``from autorec_common import mxnet as arm``. Importing it switches
-MXNet to its NumPy interface (``npx.set_np()``), as the book does.
+MXNet to its NumPy interface (``npx.set_np()``), as every MXNet section of the
+book does; it changes nothing else in MXNet's runtime. The CPU speed settings
+(engine, threads, operator tuning) are a separate, explicit call made before
+MXNet is imported: :func:`autorec_common.mxnet_cpu.use_fast_cpu_settings`.
 
 MXNet 1.9.1 refers to NumPy names that NumPy 1.24 and 2.0 removed
 (``numpy.bool``, ``numpy.PZERO``, ...); they are restored before MXNet is
 imported (:mod:`autorec_common._numpy_compat`), so it runs on NumPy 1 and 2.
-
-Threads: on Intel CPUs MXNet 1.x runs its operators on half as many threads
-as the machine has logical CPUs, assuming two hyper-threads per core. Where
-the cores have no hyper-threads (many cloud machines; 2 cores give 1 thread)
-that wastes half the machine. Imported before MXNet, this module sets
-``MXNET_OMP_MAX_THREADS`` to the number of physical cores the process may use,
-unless ``OMP_NUM_THREADS`` or ``MXNET_OMP_MAX_THREADS`` is already set.
-
-Operator tuning: at start-up MXNet times its elementwise operators and, from
-those timings and the same halved core count, decides per operator whether
-running it on several threads pays. On a 2-core machine it decides that it
-does not, and the chapter's model then runs its elementwise operators (the
-loss, the mask, the sigmoid) on one thread, two to three times slower than on
-two in our measurements. With the CPU-only build this module turns the tuning
-off (``MXNET_USE_OPERATOR_TUNING=0``, documented in MXNet's list of environment
-variables), so that every operator large enough uses the threads above, unless
-that variable is already set.
-Only the threading changes: the results are the same (tested).
-
-Engine: MXNet schedules every operator through an asynchronous engine whose
-worker threads, on a CPU, compete with the operators' own OpenMP threads for
-the same few cores. With MXNet's CPU-only build (the ``mxnet`` package, as
-pinned here; GPU builds are called ``mxnet-cu...``) this module selects the
-synchronous ``NaiveEngine`` instead, unless ``MXNET_ENGINE_TYPE`` is already
-set: the same operators in the same order, so the same results, and on a
-2-core machine a time per epoch of the chapter's model that is steadier (the
-asynchronous engine has been both faster and much slower in our runs; see
-``bench/results.md``). Gluon's ``DataLoader`` worker *processes*
-wait forever under that engine, so while it is active this module makes a
-``DataLoader`` with ``num_workers > 0`` use worker threads
-(``thread_pool=True``) instead, with a warning.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-import os
 import random
-import sys
 import time
-import warnings
 
 import numpy as onp
 
@@ -55,44 +23,6 @@ from ._numpy_compat import restore as _restore_numpy_names
 
 _restore_numpy_names()  # before MXNet is imported: the NumPy names MXNet 1.9.1 still uses
 
-
-def physical_cores() -> int | None:
-    """Physical cores this process may run on (Linux), counting the
-    hyper-threads of one core once; ``None`` where that cannot be read."""
-    try:
-        cores = set()
-        for cpu in os.sched_getaffinity(0):
-            path = f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list"
-            with open(path) as siblings:
-                cores.add(siblings.read().strip())
-        return len(cores) or None
-    except (AttributeError, OSError):
-        return None
-
-
-if "mxnet" not in sys.modules and not {"OMP_NUM_THREADS", "MXNET_OMP_MAX_THREADS"} & set(os.environ):
-    _cores = physical_cores()
-    if _cores:
-        os.environ["MXNET_OMP_MAX_THREADS"] = str(_cores)
-
-
-def _cpu_only_build() -> bool:
-    """Whether the installed MXNet is the CPU-only ``mxnet`` distribution."""
-    from importlib import metadata
-
-    try:
-        metadata.version("mxnet")
-        return True
-    except metadata.PackageNotFoundError:  # mxnet-cu112 and the like, or a source build
-        return False
-
-
-_SETTING_UP_CPU_BUILD = "mxnet" not in sys.modules and _cpu_only_build()
-_CHOOSE_ENGINE = _SETTING_UP_CPU_BUILD and "MXNET_ENGINE_TYPE" not in os.environ
-if _CHOOSE_ENGINE:
-    os.environ["MXNET_ENGINE_TYPE"] = "NaiveEngine"
-if _SETTING_UP_CPU_BUILD:
-    os.environ.setdefault("MXNET_USE_OPERATOR_TUNING", "0")
 
 import mxnet as mx  # noqa: E402
 from mxnet import autograd, gluon, np, npx  # noqa: E402
@@ -103,73 +33,110 @@ from .training import EpochEnd, History, progress_bar  # noqa: E402
 npx.set_np()
 
 
-def _threads_for_dataloader_workers() -> None:
-    """Under the NaiveEngine, give ``gluon.data.DataLoader`` worker threads
-    instead of worker processes (which would never answer)."""
-    loader = gluon.data.DataLoader
-    if getattr(loader.__init__, "_autorec_patched", False):
-        return
-    original = loader.__init__
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def __init__(self, *args, **kwargs):
-        bound = signature.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        if bound.arguments["num_workers"] > 0 and not bound.arguments["thread_pool"]:
-            warnings.warn("MXNet runs its synchronous NaiveEngine here (set by "
-                          "autorec_common.mxnet or MXNET_ENGINE_TYPE), under which "
-                          "DataLoader worker processes never answer; this DataLoader "
-                          "uses worker threads instead (thread_pool=True).", stacklevel=2)
-            bound.arguments["thread_pool"] = True
-        original(*bound.args, **bound.kwargs)
-
-    __init__._autorec_patched = True
-    loader.__init__ = __init__
+ACTIVATIONS = ("sigmoid", "identity", "relu", "tanh", "elu", "selu")
+_DENSE_ACTIVATIONS = {"sigmoid", "relu", "tanh"}  # Gluon's Dense applies these itself
 
 
-def _start_engine_quietly() -> None:
-    """Start MXNet's engine now, without the line it writes to the process's
-    standard error when an engine was chosen explicitly ("MXNet start using
-    engine: NaiveEngine"), which would otherwise land in a notebook's output."""
-    try:
-        sys.stderr.flush()
-        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        mx.nd.zeros((1,)).wait_to_read()
-        return
-    try:
-        os.dup2(devnull, 2)
-        mx.nd.zeros((1,)).wait_to_read()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+def _activation(name):
+    """``(dense_activation, function)`` for an activation name or a callable:
+    the name Gluon's ``Dense(activation=...)`` takes, or a function to apply
+    after the layer (one of the two is ``None``)."""
+    if callable(name):
+        return None, name
+    if name in _DENSE_ACTIVATIONS:
+        return name, None
+    if name == "identity":
+        return None, None
+    if name == "elu":  # MXNet's default slope (alpha) is 0.25; the usual ELU has 1
+        return None, lambda x: npx.leaky_relu(x, act_type="elu", slope=1.0)
+    if name == "selu":
+        return None, lambda x: npx.leaky_relu(x, act_type="selu")
+    raise ValueError(f"unknown activation {name!r}; use one of {ACTIVATIONS} or a callable")
 
 
-if _CHOOSE_ENGINE:
-    _start_engine_quietly()
-if os.environ.get("MXNET_ENGINE_TYPE") == "NaiveEngine":
-    _threads_for_dataloader_workers()
+def _widths_and_activations(num_hidden, g):
+    widths = [int(num_hidden)] if onp.isscalar(num_hidden) else [int(w) for w in num_hidden]
+    if not widths:
+        raise ValueError("num_hidden: give at least one hidden width")
+    if isinstance(g, (list, tuple)):
+        if len(g) != len(widths):
+            raise ValueError(f"g: {len(g)} activations for {len(widths)} hidden layers")
+        gs = list(g)
+    else:
+        gs = [g] * len(widths)
+    return widths, gs
 
 
 class AutoRec(gluon.nn.Block):
-    """The book's item-based AutoRec (D2L 16.4.2) as notebook 02 writes it out:
-    a sigmoid encoder, dropout, an identity decoder; in training mode the
-    output is masked by ``sign(input)``. Initialise it with
-    ``mx.init.Normal(0.01)``. The benchmark and the tests use it; the notebooks
-    write their models out."""
+    """AutoRec, h(r) = f(W g(V r + mu) + b), as a Gluon block (D2L 16.4.2).
 
-    def __init__(self, num_hidden: int, num_users: int, dropout: float = 0.05):
+    The defaults are the book's item-based model: ``num_hidden`` sigmoid units,
+    dropout, an identity decoder, and in training (inside ``autograd.record()``)
+    the output masked by ``sign(input)``, so that unobserved entries add
+    neither error nor gradient.
+
+    ``num_hidden``: the width k of the hidden layer, or a list of widths for
+    a deeper stack (``[500, 250, 500]``: three hidden layers).
+    ``num_users``: the width of the input and of the output, the book's name
+    (for I-AutoRec each row is an item's ratings by all users; pass the number
+    of items for U-AutoRec).
+    ``dropout``: applied once, to the first hidden layer's output (after its
+    activation), as the book does; ``0`` switches it off.
+    ``g``: the encoder activation, a name in :data:`ACTIVATIONS` or a callable;
+    for a stack, one for all hidden layers or a list with one per layer.
+    ``f``: the decoder (output) activation.
+    ``mask``: multiply the training output by ``sign(input)``.
+    ``init``: ``"normal"``, weights from Normal(0, 0.01) as the book initialises
+    them (``net.initialize()`` then needs no initializer; one passed there
+    does not override it), or ``"he"`` (He/MSRA for ReLU stacks); biases are zero.
+
+    Layers: ``encoder`` (V, mu), ``hidden`` (the layers between, empty for the
+    book's model) and ``decoder`` (W, b), each a ``gluon.nn.Dense`` with its
+    weight stored as (out, in), as PyTorch's ``nn.Linear``.
+    """
+
+    def __init__(self, num_hidden, num_users: int, dropout: float = 0.05, *, g="sigmoid",
+                 f="identity", mask: bool = True, init: str = "normal"):
         super().__init__()
-        self.encoder = gluon.nn.Dense(num_hidden, activation="sigmoid", use_bias=True)
-        self.decoder = gluon.nn.Dense(num_users, use_bias=True)
+        widths, gs = _widths_and_activations(num_hidden, g)
+        if init == "normal":
+            weight_init = mx.init.Normal(0.01)
+        elif init == "he":
+            weight_init = mx.init.MSRAPrelu(factor_type="in", slope=0.0)
+        else:
+            raise ValueError(f"init must be 'normal' or 'he', not {init!r}")
+        acts = [_activation(a) for a in gs]
+        dense_f, self._f = _activation(f)
+        self._g = [fn for _, fn in acts]
+        self.mask = mask
+        self.encoder = gluon.nn.Dense(widths[0], activation=acts[0][0],
+                                      weight_initializer=weight_init)
+        self.hidden = gluon.nn.Sequential()
+        for width, (dense_act, _) in zip(widths[1:], acts[1:]):
+            self.hidden.add(gluon.nn.Dense(width, activation=dense_act,
+                                           weight_initializer=weight_init))
+        self.decoder = gluon.nn.Dense(num_users, activation=dense_f,
+                                      weight_initializer=weight_init)
         self.dropout = gluon.nn.Dropout(dropout)
 
+    @property
+    def layers(self) -> list:
+        """The dense layers from input to output: encoder, hidden..., decoder."""
+        return [self.encoder] + [self.hidden[i] for i in range(len(self.hidden))] + [self.decoder]
+
     def forward(self, x):
-        hidden = self.dropout(self.encoder(x))
-        pred = self.decoder(hidden)
-        return pred * np.sign(x) if autograd.is_training() else pred
+        h = self.encoder(x)
+        if self._g[0] is not None:
+            h = self._g[0](h)
+        h = self.dropout(h)
+        for i, g in enumerate(self._g[1:]):
+            h = self.hidden[i](h)
+            if g is not None:
+                h = g(h)
+        pred = self.decoder(h)
+        if self._f is not None:
+            pred = self._f(pred)
+        return pred * np.sign(x) if self.mask and autograd.is_training() else pred
 
 
 class L2Loss(gluon.loss.Loss):

@@ -1,4 +1,5 @@
-"""PyTorch adapter: device choice, seeding, the evaluator and the training loop.
+"""PyTorch adapter: the AutoRec model family, device choice, seeding, the
+evaluator and the training loop.
 
 Imports PyTorch and the framework-neutral core only; neither MXNet nor d2l is
 needed. Use it as ``from autorec_common import torch as art``.
@@ -37,25 +38,88 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-class AutoRec(nn.Module):
-    """The chapter's item-based AutoRec as notebook 03 writes it out: a sigmoid
-    encoder with dropout, an identity decoder, weights from Normal(0, 0.01),
-    zero biases; in training mode the output is masked by ``sign(x)``. The
-    benchmark and the tests use it; the notebooks write their models out."""
+def _identity(x):
+    return x
 
-    def __init__(self, num_hidden: int, num_users: int, dropout: float = 0.05):
+
+_ACTIVATION_FUNCTIONS = {"sigmoid": torch.sigmoid, "identity": _identity, "relu": F.relu,
+                         "tanh": torch.tanh, "elu": F.elu, "selu": F.selu}
+ACTIVATIONS = tuple(_ACTIVATION_FUNCTIONS)
+
+
+def activation(name):
+    """The function for an activation name in :data:`ACTIVATIONS`, or ``name``
+    itself if it is callable."""
+    if callable(name):
+        return name
+    try:
+        return _ACTIVATION_FUNCTIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; use one of {ACTIVATIONS} "
+                         f"or a callable") from None
+
+
+class AutoRec(nn.Module):
+    """AutoRec, h(r) = f(W g(V r + mu) + b), as a PyTorch module (D2L 16.4.2).
+
+    The defaults are the book's item-based model: ``num_hidden`` sigmoid units,
+    dropout, an identity decoder, and in training mode the output masked by
+    ``sign(input)``, so that unobserved entries add neither error nor gradient.
+
+    ``num_hidden``: the width k of the hidden layer, or a list of widths for
+    a deeper stack (``[500, 250, 500]``: three hidden layers).
+    ``num_users``: the width of the input and of the output, the book's name
+    (for I-AutoRec each row is an item's ratings by all users; pass the number
+    of items for U-AutoRec).
+    ``dropout``: applied once, to the first hidden layer's output (after its
+    activation), as the book does; ``0`` switches it off.
+    ``g``: the encoder activation, a name in :data:`ACTIVATIONS` or a callable;
+    for a stack, one for all hidden layers or a list with one per layer.
+    ``f``: the decoder (output) activation.
+    ``mask``: multiply the training output by ``sign(input)``.
+    ``init``: ``"normal"``, weights from Normal(0, 0.01) as the book initialises
+    them, or ``"he"`` (Kaiming normal, fan-in, for ReLU stacks); biases are zero.
+
+    Layers: ``encoder`` (V, mu), ``hidden`` (the layers between, empty for the
+    book's model) and ``decoder`` (W, b), each an ``nn.Linear``.
+    """
+
+    def __init__(self, num_hidden, num_users: int, dropout: float = 0.05, *, g="sigmoid",
+                 f="identity", mask: bool = True, init: str = "normal"):
         super().__init__()
-        self.encoder = nn.Linear(num_users, num_hidden)
-        self.decoder = nn.Linear(num_hidden, num_users)
+        widths = [int(num_hidden)] if np.isscalar(num_hidden) else [int(w) for w in num_hidden]
+        if not widths:
+            raise ValueError("num_hidden: give at least one hidden width")
+        gs = list(g) if isinstance(g, (list, tuple)) else [g] * len(widths)
+        if len(gs) != len(widths):
+            raise ValueError(f"g: {len(gs)} activations for {len(widths)} hidden layers")
+        if init not in ("normal", "he"):
+            raise ValueError(f"init must be 'normal' or 'he', not {init!r}")
+        self.g = [activation(a) for a in gs]
+        self.f = activation(f)
+        self.mask = mask
+        self.encoder = nn.Linear(num_users, widths[0])
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.decoder = nn.Linear(widths[-1], num_users)
         self.dropout = nn.Dropout(dropout)
-        for layer in (self.encoder, self.decoder):
-            nn.init.normal_(layer.weight, mean=0.0, std=0.01)
+        for layer in self.layers:
+            if init == "normal":
+                nn.init.normal_(layer.weight, mean=0.0, std=0.01)
+            else:
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
             nn.init.zeros_(layer.bias)
 
+    @property
+    def layers(self) -> list:
+        """The linear layers from input to output: encoder, hidden..., decoder."""
+        return [self.encoder, *self.hidden, self.decoder]
+
     def forward(self, x):
-        hidden = self.dropout(torch.sigmoid(self.encoder(x)))
-        pred = self.decoder(hidden)
-        return pred * torch.sign(x) if self.training else pred
+        h = self.dropout(self.g[0](self.encoder(x)))
+        for layer, g in zip(self.hidden, self.g[1:]):
+            h = g(layer(h))
+        pred = self.f(self.decoder(h))
+        return pred * torch.sign(x) if self.mask and self.training else pred
 
 
 def l2_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

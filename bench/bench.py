@@ -255,7 +255,7 @@ def work_torch(spec):
 
 
 # MXNet settings a worker's spec may give, and the environment variables that
-# carry them (autorec_common.mxnet keeps an explicit setting instead of its own).
+# carry them (use_fast_cpu_settings() keeps an explicit setting instead of its own).
 MX_SETTINGS = {"mx_threads": "MXNET_OMP_MAX_THREADS", "mx_engine": "MXNET_ENGINE_TYPE",
                "mx_tuning": "MXNET_USE_OPERATOR_TUNING"}
 
@@ -269,7 +269,9 @@ def apply_mx_settings(spec) -> None:
 
 def work_mxnet(spec):
     apply_mx_settings(spec)
-    from autorec_common import mxnet as arm  # before mxnet: numpy.bool, threads
+    from autorec_common.mxnet_cpu import use_fast_cpu_settings
+    use_fast_cpu_settings()  # before MXNet loads: engine, threads, operator tuning
+    from autorec_common import mxnet as arm
     import mxnet as mx
 
     def setup(train, test, hidden):
@@ -304,7 +306,8 @@ def work_book(spec):
         # DataLoader's workers are threads, since worker processes would hang
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import autorec_common.mxnet  # noqa: F401
+            from autorec_common.mxnet_cpu import use_fast_cpu_settings
+            use_fast_cpu_settings()
     import mxnet as mx
     from d2l import mxnet as d2l
     from mxnet import gluon, np, npx

@@ -1,0 +1,129 @@
+"""The generated Colab cells (tools/notebook_cells.py) and the setup they call (autorec_common.colab)."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autorec_common import colab, project
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("notebook_cells", ROOT / "tools" / "notebook_cells.py")
+cells = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(cells)
+
+
+def test_urls_come_from_one_repository_and_ref():
+    assert project.REF and not project.REF.startswith(("main", "master"))
+    assert project.colab_url("03_x.ipynb") == (
+        f"https://colab.research.google.com/github/{project.OWNER}/{project.NAME}"
+        f"/blob/{project.REF}/notebooks/03_x.ipynb")
+    assert project.pip_requirement() == f"autorec-common @ git+{project.REPOSITORY}@{project.REF}"
+
+
+def _notebook(*cells_):
+    return {"cells": list(cells_), "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _md(text, id_="t"):
+    return {"cell_type": "markdown", "id": id_, "metadata": {}, "source": text.splitlines(True)}
+
+
+def _code(text, id_, **metadata):
+    return {"cell_type": "code", "execution_count": 1, "id": id_, "metadata": metadata,
+            "outputs": [], "source": text.splitlines(True)}
+
+
+def test_generate_replaces_the_badge_and_moves_the_old_setup_cell_to_index_1():
+    old = _notebook(
+        _md("# Title\n\n[![Open In Colab](https://x/badge.svg)](https://x/blob/main/nb.ipynb)\n\nText."),
+        _md("## Setup\n\nWhy.", "m"),
+        _code('import sys\nif "google.colab" in sys.modules:\n    pass', "s", execution={"a": 1}),
+        _code("import numpy", "i"))
+    new = cells.generate(old, "02_autorec_mxnet")
+    title, setup = new["cells"][0], new["cells"][1]
+    assert "".join(title["source"]) == f"# Title\n\n{project.colab_badge('02_autorec_mxnet.ipynb')}\n\nText."
+    assert setup["id"] == "s" and setup["metadata"] == {"execution": {"a": 1}, "tags": ["setup"]}
+    text = "".join(setup["source"])
+    assert f'!pip install -qq "{project.pip_requirement()}"' in text
+    assert text.endswith("setup(mxnet=True)")
+    assert [c["id"] for c in new["cells"]] == ["t", "s", "m", "i"]
+    assert cells.generate(new, "02_autorec_mxnet") == new  # idempotent
+    assert old["cells"][1]["id"] == "m"  # the input is left alone
+
+
+def test_generate_adds_a_missing_badge_and_setup_cell():
+    new = cells.generate(_notebook(_md("# Title\n\nText."), _code("x = 1", "x")), "03_autorec_pytorch")
+    assert "".join(new["cells"][0]["source"]) == (
+        f"# Title\n\n{project.colab_badge('03_autorec_pytorch.ipynb')}\n\nText.")
+    setup = new["cells"][1]
+    assert setup["metadata"]["tags"] == ["setup"] and "".join(setup["source"]).endswith("setup()")
+    assert new["cells"][2]["id"] == "x"
+
+
+def test_setup_cell_is_valid_ipython_in_an_if_block():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell(cells.setup_source("02_autorec_mxnet"))
+    compile(python, "setup", "exec")
+    assert "get_ipython().system('pip install -qq" in python
+
+
+def test_check_mode_fails_on_a_stale_notebook(tmp_path, capsys):
+    path = tmp_path / "05_x.ipynb"
+    path.write_text(cells.dumps(_notebook(_md("# T"), _code("x = 1", "x"))))
+    assert cells.main(["--check", str(path)]) == 1
+    assert cells.main([str(path)]) == 0
+    assert cells.main(["--check", str(path)]) == 0
+    assert json.loads(path.read_text())["cells"][1]["metadata"]["tags"] == ["setup"]
+
+
+def test_setup_does_nothing_outside_colab(monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("ran a command"))
+    assert colab.setup(mxnet=True) is None
+
+
+@pytest.fixture
+def fake_colab(monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    calls = []
+
+    def run(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    return calls
+
+
+def test_setup_installs_mxnet_without_its_dependencies_when_missing(fake_colab, monkeypatch, capsys):
+    versions = {"numpy": "2.1.3", "setuptools": "75.2.0"}
+    monkeypatch.setattr(colab, "installed_version", versions.get)
+    line = colab.setup(mxnet=True)
+    [command] = fake_colab
+    assert command[1:] == ["-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"]
+    assert "NumPy 2.1.3 kept" in line and capsys.readouterr().out == line + "\n"
+
+
+def test_setup_does_not_reinstall_mxnet(fake_colab, monkeypatch, capsys):
+    monkeypatch.setattr(colab, "installed_version", {"mxnet": "1.9.1", "setuptools": "1"}.get)
+    assert "already installed" in colab.setup(mxnet=True)
+    assert colab.setup() == f"Colab setup: autorec_common ({project.REF}) is installed."
+    assert fake_colab == []
+
+
+def test_setup_shows_pip_output_only_on_failure(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    monkeypatch.setattr(colab, "installed_version", lambda name: None)
+
+    def fail(command, **kwargs):
+        raise subprocess.CalledProcessError(1, command, "out\n", "ERROR: no network\n")
+
+    monkeypatch.setattr(subprocess, "run", fail)
+    with pytest.raises(colab.ColabSetupError, match="internet"):
+        colab.setup(mxnet=True)
+    assert "ERROR: no network" in capsys.readouterr().err

@@ -80,6 +80,7 @@ def test_zip_bomb_is_refused_in_bounded_memory_and_moved_aside(checksums, tmp_pa
     assert not path.exists() and [p.read_bytes() for p in corrupt_files(tmp_path)] == [blob]
 
 
+@pytest.mark.data
 def test_real_archive_verifies_in_bounded_memory():
     path = D.archive_path()
     if not path.is_file():

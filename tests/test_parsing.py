@@ -142,10 +142,10 @@ def test_byte_order_mark_and_crlf_are_accepted():
     assert frame.values.tolist() == [[1, 1, 5, 10], [2, 3, 4, 11]]
 
 
-def test_bulk_and_line_by_line_parsing_agree(monkeypatch):
+def test_bulk_and_line_by_line_parsing_agree(monkeypatch, rating_frame):
     from autorec_common import data as D
 
-    text = to_text(synthetic_ratings(n=500)) + "\r\n\n  \n"
+    text = to_text(rating_frame(n=500)) + "\r\n\n  \n"
     fast = parse_ratings(text)
     monkeypatch.setattr(D, "_parse_ratings_fast", lambda lines: None)
     pd.testing.assert_frame_equal(parse_ratings(text), fast)

@@ -49,6 +49,10 @@ DOWNLOAD_MAX_BYTES = 32 << 20
 DOWNLOAD_RETRIES = 2
 RETRY_WAIT = 2.0
 
+#: Seconds to wait for another process's work on the cache folder before
+#: going ahead without the lock (renames stay atomic either way).
+LOCK_WAIT = DOWNLOAD_DEADLINE + 60
+
 #: Limits of an archive on disk: its size, the size of its central directory,
 #: and the size of any one member read from it.
 MAX_ARCHIVE_BYTES = 64 << 20
@@ -165,13 +169,13 @@ def _cache_folder(root) -> Path:
     else:
         origin = "The data folder is"
         fix = f"Remove or rename it, or set {DATA_ENV} to another folder"
-    if folder.exists() and not folder.is_dir():
-        raise DataUnavailableError(f"{origin} {folder}, which is not a folder. {fix}, "
-                                   f"then run again.")
     try:
+        if folder.exists() and not folder.is_dir():
+            raise DataUnavailableError(f"{origin} {folder}, which is not a folder. {fix}, "
+                                       f"then run again.")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DataUnavailableError(f"{origin} {folder}, which cannot be created "
+        raise DataUnavailableError(f"{origin} {folder}, which cannot be used as a folder "
                                    f"({type(err).__name__}: {err}). {fix}, then run again."
                                    ) from err
     return folder
@@ -360,8 +364,8 @@ def _verified(path: Path) -> str:
 
 @contextlib.contextmanager
 def _locked(folder: Path):
-    """Hold an exclusive lock on the cache folder where the system offers one;
-    yields whether it is held."""
+    """Hold an exclusive lock on the cache folder where the system offers one,
+    waiting at most :data:`LOCK_WAIT` seconds; yields whether it is held."""
     try:
         import fcntl
 
@@ -370,11 +374,18 @@ def _locked(folder: Path):
         yield False
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            held = True
-        except OSError:
-            held = False
+        held, until = False, time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+                break
+            except BlockingIOError:
+                if time.monotonic() > until:
+                    break
+                time.sleep(0.05)
+            except OSError:
+                break
         yield held
     finally:
         os.close(fd)

@@ -111,7 +111,6 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
         if x is not None and not math.isfinite(float(x)):
             raise ValueError(f"{notebook}/{key}: {name} is not finite ({x})")
     folder = results_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{notebook}.json"
     fresh = path.resolve() not in _STARTED
     entries = {} if fresh or not path.exists() else _read(path)
@@ -119,7 +118,12 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
              "std": None if std is None else float(std),
              "n": None if n is None else int(n), "digits": int(digits)}
     entries[key] = entry
-    atomic_write_text(path, json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(entries, indent=1, sort_keys=True) + "\n")
+    except OSError as err:
+        raise ResultsError(f"cannot write {path} ({type(err).__name__}: {err}); set "
+                           f"{RESULTS_ENV} to a folder you can write to.") from err
     _STARTED.add(path.resolve())
     return entry
 
@@ -188,7 +192,7 @@ def main(argv=None) -> int:
         results = load(args.results)
         text = args.readme.read_text(encoding="utf-8")
         new = rewrite(text, render_table(results))
-    except (ResultsError, OSError) as err:
+    except (ValueError, OSError) as err:  # ResultsError, a README not in UTF-8
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.check:

@@ -291,3 +291,15 @@ def test_quarantine_names_do_not_overwrite_each_other(checksums, tmp_path):
     assert sorted(p.read_bytes() for p in corrupt_files(tmp_path)) == [
         b"first bad copy", b"second bad copy"]
     assert all(stat.S_ISREG(p.stat().st_mode) for p in corrupt_files(tmp_path))
+
+
+def test_a_lock_held_too_long_is_waited_out(checksums, tmp_path, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    monkeypatch.setattr(D, "LOCK_WAIT", 0.3)
+    (tmp_path / "ml-100k.zip").write_bytes(ARCHIVE)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert fetch_offline(tmp_path) == tmp_path / "ml-100k.zip"
+    finally:
+        os.close(fd)

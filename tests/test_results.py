@@ -176,3 +176,15 @@ def test_installed_outside_a_checkout_writes_to_the_user_cache(tmp_path):
 def test_in_a_checkout_results_go_to_its_results_folder(monkeypatch):
     monkeypatch.delenv(results.RESULTS_ENV, raising=False)
     assert results.results_dir() == REPO / "results"
+
+
+def test_record_into_an_unusable_folder_names_the_variable(tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "afile"))
+    with pytest.raises(results.ResultsError, match=results.RESULTS_ENV):
+        results.record("01_demo", "k", 1.0)
+
+
+def test_a_readme_not_in_utf8_is_an_error(project, capsys):
+    (project / "README.md").write_bytes(b"\xff\xfe" + results.START.encode())
+    assert generate(project) == 2 and "error:" in capsys.readouterr().err

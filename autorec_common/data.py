@@ -50,8 +50,9 @@ DOWNLOAD_RETRIES = 2
 RETRY_WAIT = 2.0
 
 #: Seconds to wait for another process's work on the cache folder before
-#: going ahead without the lock (renames stay atomic either way).
-LOCK_WAIT = DOWNLOAD_DEADLINE + 60
+#: going ahead without the lock (renames stay atomic either way); None: the
+#: download deadline plus a minute.
+LOCK_WAIT = None
 
 #: Limits of an archive on disk: its size, the size of its central directory,
 #: and the size of any one member read from it.
@@ -374,7 +375,8 @@ def _locked(folder: Path):
         yield False
         return
     try:
-        held, until = False, time.monotonic() + LOCK_WAIT
+        wait = DOWNLOAD_DEADLINE + 60 if LOCK_WAIT is None else LOCK_WAIT
+        held, until = False, time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

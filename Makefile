@@ -82,6 +82,16 @@ book-test: $(BOOK_STAMP)
 	@test -f book/_build/html/index.html || $(MAKE) book
 	"$(BOOK_PY)" -m pytest book/test_site.py --confcutdir=book -p no:cacheprovider -o addopts="" -q -rs
 
+# make colab-check: notebook 02 on Python 3.13 and 03 on Python 3.11, run as a
+# Colab reader runs them: fresh environments shaped like Colab's runtime (its
+# NumPy, SciPy, pandas, matplotlib, IPython and ipykernel; no MXNet, no d2l), the
+# package installed by each notebook's own setup cell from a git clone of HEAD
+# (tests/colab/colab_check.py). pip's downloads and Colab's preinstalled
+# packages are kept in .cache/colab-check, so a rerun takes a few minutes.
+.PHONY: colab-check
+colab-check: $(STAMP)
+	nice -n 10 "$(PY)" tests/colab/colab_check.py
+
 clean:
 	rm -rf "$(VENV)" "$(BOOK_VENV)" book/_build .pytest_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -275,8 +275,8 @@ def test_pytest_reports_a_data_error_in_one_clean_message(tmp_path):
                AUTOREC_DATA_URL=closed_port_url())
     env.pop("AUTOREC_SKIP_DATA_CHECK", None)
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
-         "-q", "tests/test_parsing.py::test_describe"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:nbval",
+         "-p", "no:xdist", "-o", "addopts=", "-q", "tests/test_parsing.py::test_describe"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "INTERNALERROR" not in text

@@ -4,14 +4,6 @@ import numpy as np
 import pytest
 
 
-def low_rank_ratings(items=60, users=40, density=0.3, seed=0):
-    rng = np.random.default_rng(seed)
-    full = np.clip(np.rint(3 + rng.normal(size=(items, 3)) @ rng.normal(size=(3, users))), 1, 5)
-    observed = rng.uniform(size=full.shape) < density
-    test = rng.uniform(size=full.shape) < 0.2
-    return (full * (observed & ~test)).astype(np.float32), (full * (observed & test)).astype(np.float32)
-
-
 def torch_net(users, hidden=20):
     import torch
     from torch import nn
@@ -28,10 +20,10 @@ def torch_net(users, hidden=20):
     return Net()
 
 
-def test_torch_loop_learns_and_is_reproducible():
+def test_torch_loop_learns_and_is_reproducible(low_rank_split):
     from autorec_common import torch as art
 
-    train, test = low_rank_ratings()
+    train, test = low_rank_split()
     runs = []
     for _ in range(2):
         art.seed_everything(0)
@@ -44,10 +36,10 @@ def test_torch_loop_learns_and_is_reproducible():
     assert frame.drop(columns="seconds").equals(runs[1].drop(columns="seconds"))
 
 
-def test_torch_early_stopping_restores_best_weights():
+def test_torch_early_stopping_restores_best_weights(low_rank_split):
     from autorec_common import torch as art
 
-    train, test = low_rank_ratings()
+    train, test = low_rank_split()
     art.seed_everything(1)
     net = torch_net(train.shape[1])
     hist = art.train_autorec(net, train, {"valid": test}, num_epochs=200, batch_size=16,
@@ -56,17 +48,17 @@ def test_torch_early_stopping_restores_best_weights():
     assert art.evaluator(net, train, test) == pytest.approx(hist.final("valid"), rel=1e-6)
 
 
-def test_torch_eval_every():
+def test_torch_eval_every(low_rank_split):
     from autorec_common import torch as art
 
-    train, test = low_rank_ratings()
+    train, test = low_rank_split()
     hist = art.train_autorec(torch_net(train.shape[1]), train, test, num_epochs=7,
                              eval_every=3, seed=0, progress=False)
     evaluated = [r["epoch"] for r in hist.rows if "test_rmse" in r]
     assert evaluated == [3, 6, 7] and hist.final() == hist.rows[-1]["test_rmse"]
 
 
-def test_mxnet_loop_learns():
+def test_mxnet_loop_learns(low_rank_split):
     pytest.importorskip("autorec_common.mxnet")
     import mxnet as mx
     from mxnet import autograd, np as mnp
@@ -83,7 +75,7 @@ def test_mxnet_loop_learns():
             pred = self.dec(self.enc(x))
             return pred * mnp.sign(x) if autograd.is_training() else pred
 
-    train, test = low_rank_ratings()
+    train, test = low_rank_split()
     arm.seed_everything(0)
     net = Net(train.shape[1])
     net.initialize(mx.init.Normal(0.01))
@@ -147,10 +139,10 @@ def test_torch_family_dropout_acts_after_the_first_hidden_layer_only():
     assert seen == [16]
 
 
-def test_torch_family_trains_an_item_based_model():
+def test_torch_family_trains_an_item_based_model(low_rank_split):
     from autorec_common import torch as art
 
-    train, test = low_rank_ratings()
+    train, test = low_rank_split()
     net = art.AutoRec(20, train.shape[1], dropout=0.0)
     hist = art.train_autorec(net, train, test, num_epochs=30, batch_size=16, lr=0.01,
                              seed=0, progress=False).to_frame()

@@ -9,15 +9,9 @@ import autorec_common as ac
 from autorec_common.training import MaskedScorer
 
 
-def ratings(rows=50, cols=30, density=0.2, seed=0):
-    rng = np.random.default_rng(seed)
-    mat = rng.integers(1, 6, size=(rows, cols)).astype(np.float32)
-    return mat * (rng.random((rows, cols)) < density)
-
-
-def test_masked_scorer_equals_masked_rmse_exactly():
+def test_masked_scorer_equals_masked_rmse_exactly(rating_matrix):
     rng = np.random.default_rng(1)
-    evals = {"valid": ratings(seed=2), "test": ratings(seed=3)}
+    evals = {"valid": rating_matrix(seed=2), "test": rating_matrix(seed=3)}
     recon = (3 + rng.normal(size=(50, 30))).astype(np.float32)
     scores = MaskedScorer(evals)(recon)
     assert list(scores) == ["valid", "test"]
@@ -25,8 +19,8 @@ def test_masked_scorer_equals_masked_rmse_exactly():
         assert scores[name] == ac.masked_rmse(recon, mat)  # bit for bit
 
 
-def test_masked_scorer_checks_shape_and_empty_matrices():
-    scorer = MaskedScorer({"test": ratings()})
+def test_masked_scorer_checks_shape_and_empty_matrices(rating_matrix):
+    scorer = MaskedScorer({"test": rating_matrix()})
     with pytest.raises(ValueError, match="shapes differ"):
         scorer(np.zeros((30, 50), dtype=np.float32))
     with pytest.raises(ValueError, match="no observed entries"):
@@ -34,11 +28,11 @@ def test_masked_scorer_checks_shape_and_empty_matrices():
     assert MaskedScorer({})(np.zeros((2, 2))) == {}
 
 
-def test_torch_train_matrix_is_shared_and_predict_does_not_copy():
+def test_torch_train_matrix_is_shared_and_predict_does_not_copy(rating_matrix):
     torch = pytest.importorskip("torch")
     from autorec_common import torch as art
 
-    mat = ratings()
+    mat = rating_matrix()
     assert torch.as_tensor(np.asarray(mat, dtype=np.float32)).data_ptr() == mat.ctypes.data
     net = torch.nn.Linear(30, 30)
     full = art.predict(net, mat)
@@ -66,13 +60,13 @@ def test_torch_fused_adam_matches_the_default_update():
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_mxnet_on_device_shares_the_callers_matrix():
+def test_mxnet_on_device_shares_the_callers_matrix(rating_matrix):
     pytest.importorskip("autorec_common.mxnet")
     import mxnet as mx
 
     from autorec_common import mxnet as arm
 
-    mat = ratings()
+    mat = rating_matrix()
     x = arm.on_device(mat, mx.cpu())
     assert x.shape == mat.shape and mat.flags.writeable  # the caller's array stays writable
     before = float(x.sum())
@@ -89,12 +83,12 @@ def test_mxnet_physical_cores():
     assert cores is None or 1 <= cores <= __import__("os").cpu_count()
 
 
-def test_torch_l2_loss_is_half_the_mean_squared_error():
+def test_torch_l2_loss_is_half_the_mean_squared_error(rating_matrix):
     torch = pytest.importorskip("torch")
     from autorec_common import torch as art
 
-    pred = torch.tensor(ratings(seed=1), requires_grad=True)
-    target = torch.tensor(ratings(seed=2))
+    pred = torch.tensor(rating_matrix(seed=1), requires_grad=True)
+    target = torch.tensor(rating_matrix(seed=2))
     loss = art.l2_loss(pred, target)
     loss.backward()
     diff = pred.detach().double() - target.double()
@@ -218,16 +212,16 @@ print(sum(float(b.sum()) for b in loader), len(caught))
     assert _fresh_python(code).split() == ["120.0", "1"]
 
 
-def test_masked_scorer_finds_the_same_entries_as_flatnonzero():
+def test_masked_scorer_finds_the_same_entries_as_flatnonzero(rating_matrix):
     """The scorer finds observed entries with ``flat != 0`` (fast on floats);
     that is the same set as ``np.flatnonzero(flat)``, -0.0 and NaN included."""
-    mat = ratings(seed=4)
+    mat = rating_matrix(seed=4)
     mat[0, :4] = [-0.0, np.nan, 0.5, -2.0]
     where, _ = MaskedScorer({"test": mat}).targets["test"]
     np.testing.assert_array_equal(where, np.flatnonzero(mat))
 
 
-def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit():
+def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit(rating_matrix):
     """``arm.L2Loss`` (the training loop's default) gives exactly the gradients
     of the book's ``gluon.loss.L2Loss()``, and its values to float32 rounding."""
     pytest.importorskip("autorec_common.mxnet")
@@ -236,7 +230,7 @@ def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit():
 
     rng = np.random.default_rng(6)
     for rows, cols in ((256, 943), (146, 943), (7, 40), (1, 1)):
-        label = mnp.array(ratings(rows, cols, 0.3, seed=rows))
+        label = mnp.array(rating_matrix(rows, cols, 0.3, seed=rows))
         pred_np = rng.normal(3, 1, (rows, cols)).astype(np.float32)
         losses, grads = [], []
         for loss_fn in (gluon.loss.L2Loss(), arm.L2Loss()):
@@ -253,7 +247,7 @@ def test_mxnet_l2_loss_has_gluons_gradients_bit_for_bit():
         arm.L2Loss()(mnp.ones((2, 3, 4)), mnp.ones((2, 3, 4)))
 
 
-def test_mxnet_training_with_the_fast_loss_matches_gluons_loss():
+def test_mxnet_training_with_the_fast_loss_matches_gluons_loss(rating_matrix):
     """Whole runs (dropout on, a partial last batch) with ``arm.L2Loss`` and
     with Gluon's: the same weights and RMSEs bit for bit; training losses to
     float32 rounding."""
@@ -261,7 +255,7 @@ def test_mxnet_training_with_the_fast_loss_matches_gluons_loss():
     from autorec_common import mxnet as arm
     from mxnet import gluon
 
-    mat = ratings(rows=120, cols=40, density=0.3, seed=5)
+    mat = rating_matrix(rows=120, cols=40, density=0.3, seed=5)
     runs = []
     for loss in (gluon.loss.L2Loss(), arm.L2Loss()):
         arm.seed_everything(0)

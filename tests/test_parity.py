@@ -67,13 +67,6 @@ def twin_models(num_hidden, num_users, dropout=0.0, seed=0, scale=None, **family
     return tnet, gnet
 
 
-def ratings(rows, cols, density=0.3, seed=0):
-    """A small random rating matrix: integers 1..5 where observed, 0 elsewhere."""
-    rng = onp.random.default_rng(seed)
-    values = rng.integers(1, 6, size=(rows, cols)).astype(onp.float32)
-    return values * (rng.uniform(size=(rows, cols)) < density)
-
-
 def torch_weights(net):
     return [p for layer in net.layers for p in (layer.weight, layer.bias)]
 
@@ -91,8 +84,8 @@ def assert_same_weights(tnet, gnet, rtol=RTOL, atol=ATOL):
 # --- predictions and the evaluator --------------------------------------------
 
 @pytest.mark.parametrize("scale", [None, 0.5])
-def test_same_weights_same_predictions(scale):
-    train, test = ratings(30, 17, seed=1), ratings(30, 17, density=0.1, seed=2)
+def test_same_weights_same_predictions(scale, rating_matrix):
+    train, test = rating_matrix(30, 17, 0.3, seed=1), rating_matrix(30, 17, density=0.1, seed=2)
     tnet, gnet = twin_models(9, 17, dropout=0.05, scale=scale)
     tnet.eval()  # Gluon is in prediction mode outside autograd.record()
     pt = art.predict(tnet, train)
@@ -110,8 +103,8 @@ def test_same_weights_same_predictions(scale):
     onp.testing.assert_array_equal(art.predict(tnet, train), pt)
 
 
-def test_training_mode_masks_unobserved_outputs():
-    x = ratings(12, 17, seed=3)
+def test_training_mode_masks_unobserved_outputs(rating_matrix):
+    x = rating_matrix(12, 17, 0.3, seed=3)
     assert (x == 0).any() and (x != 0).any()
     tnet, gnet = twin_models(9, 17, dropout=0.0, scale=0.5)
     tnet.train()
@@ -140,8 +133,8 @@ FAMILY = [
 
 
 @pytest.mark.parametrize("family", FAMILY)
-def test_family_same_weights_same_predictions(family):
-    train, test = ratings(30, 17, seed=11), ratings(30, 17, density=0.1, seed=12)
+def test_family_same_weights_same_predictions(family, rating_matrix):
+    train, test = rating_matrix(30, 17, 0.3, seed=11), rating_matrix(30, 17, density=0.1, seed=12)
     family = dict(family)
     tnet, gnet = twin_models(family.pop("num_hidden"), 17, dropout=0.05, scale=0.5, **family)
     tnet.eval()
@@ -153,8 +146,8 @@ def test_family_same_weights_same_predictions(family):
 
 
 @pytest.mark.parametrize("family", FAMILY[:3])
-def test_family_one_sgd_step_same_weights(family):
-    batch = ratings(8, 17, seed=13)
+def test_family_one_sgd_step_same_weights(family, rating_matrix):
+    batch = rating_matrix(8, 17, 0.3, seed=13)
     family = dict(family)
     tnet, gnet = twin_models(family.pop("num_hidden"), 17, scale=0.5, **family)
     one_step(tnet, gnet, batch, "SGD", {"lr": 0.5, "weight_decay": 0.1},
@@ -162,8 +155,8 @@ def test_family_one_sgd_step_same_weights(family):
     assert_same_weights(tnet, gnet, rtol=1e-4, atol=1e-6)
 
 
-def test_family_without_mask_scores_every_output_in_training():
-    x = ratings(12, 17, seed=14)
+def test_family_without_mask_scores_every_output_in_training(rating_matrix):
+    x = rating_matrix(12, 17, 0.3, seed=14)
     tnet, gnet = twin_models(9, 17, scale=0.5, mask=False)
     tnet.train()
     out_t = tnet(torch.from_numpy(x)).detach().numpy()
@@ -192,10 +185,10 @@ def one_step(tnet, gnet, batch, optimizer, torch_kwargs, gluon_kwargs):
     trainer.step(batch.shape[0])                # divides the gradient by the batch size
 
 
-def test_gradients_have_the_same_scale():
+def test_gradients_have_the_same_scale(rating_matrix):
     """Gluon's L2Loss per row, summed by backward() and divided by the batch size
     in Trainer.step, is art.l2_loss: 0.5 * mean over all entries of the batch."""
-    batch = ratings(8, 17, seed=4)
+    batch = rating_matrix(8, 17, 0.3, seed=4)
     tnet, gnet = twin_models(9, 17, scale=0.5)
     tnet.train()
     art.l2_loss(tnet(torch.from_numpy(batch)), torch.from_numpy(batch)).backward()
@@ -214,11 +207,11 @@ def test_gradients_have_the_same_scale():
                                 rtol=1e-4, atol=1e-7)
 
 
-def test_one_sgd_step_same_weights():
+def test_one_sgd_step_same_weights(rating_matrix):
     """SGD makes the update proportional to the gradient, so this checks the
     loss scaling and that both 'wd' (Gluon) and weight_decay (PyTorch) add
     wd * w to the gradient, biases included."""
-    batch = ratings(8, 17, seed=5)
+    batch = rating_matrix(8, 17, 0.3, seed=5)
     tnet, gnet = twin_models(9, 17, scale=0.5)
     before = [p.detach().clone() for p in torch_weights(tnet)]
     lr, wd = 0.5, 0.1  # large, so that both terms move the weights visibly
@@ -233,14 +226,14 @@ def test_one_sgd_step_same_weights():
     onp.testing.assert_allclose(b1, b0 * (1 - lr * wd), rtol=1e-5)
 
 
-def test_one_adam_step_same_weights():
+def test_one_adam_step_same_weights(rating_matrix):
     """The book's optimiser. Gluon's Adam folds the bias correction into the
     learning rate and adds epsilon to sqrt(v) uncorrected; PyTorch adds it to
     the bias-corrected sqrt(v_hat). Both add wd * w to the gradient. With
     Gluon's epsilon set to eps * sqrt(1 - beta2**t) (t = 1 here) the two
     updates are the same; with the same nominal epsilon they differ only where
     the gradient is as small as epsilon."""
-    batch = ratings(8, 17, seed=6)
+    batch = rating_matrix(8, 17, 0.3, seed=6)
     lr, wd, eps, beta2 = 0.002, 1e-5, 1e-8, 0.999
 
     tnet, gnet = twin_models(9, 17, scale=0.5)
@@ -259,6 +252,7 @@ def test_one_adam_step_same_weights():
 
 # --- the real data ------------------------------------------------------------
 
+@pytest.mark.data
 def test_real_data_same_rmse():
     """The book's 500-unit model on the random 90/10 split (seed 0), untrained
     and after a few identical SGD steps: the same test RMSE in both."""

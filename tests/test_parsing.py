@@ -1,4 +1,4 @@
-"""Parsing, splitting and matrices, on small synthetic data made here."""
+"""Parsing, splitting and matrices, on small synthetic data (tests/conftest.py)."""
 
 import numpy as np
 import pandas as pd
@@ -9,30 +9,19 @@ from autorec_common import (MalformedDataError, describe, interaction_matrix,
 from autorec_common.data import GENRES, parse_items, parse_ratings
 
 
-def synthetic_ratings(num_users=30, num_items=40, n=400, seed=0):
-    rng = np.random.default_rng(seed)
-    pairs = rng.choice(num_users * num_items, size=n, replace=False)
-    return pd.DataFrame({
-        "user_id": pairs // num_items + 1,
-        "item_id": pairs % num_items + 1,
-        "rating": rng.integers(1, 6, size=n),
-        "timestamp": rng.integers(8e8, 9e8, size=n),
-    })
-
-
 def to_text(frame):
     return "\n".join("\t".join(str(v) for v in row) for row in frame.itertuples(index=False))
 
 
-def test_parse_ratings_round_trip():
-    frame = synthetic_ratings()
+def test_parse_ratings_round_trip(rating_frame):
+    frame = rating_frame()
     parsed = parse_ratings(to_text(frame).encode())
     pd.testing.assert_frame_equal(parsed, frame.astype(np.int64))
 
 
 @pytest.mark.parametrize("bad, reason", [
     ("1\t2\t3", "expected 4 tab-separated fields, found 3"),
-    ("1\ttwo\t3\t100", "invalid literal"),
+    ("1\ttwo\t3\t100", "'two' is not a whole number"),
     ("1\t2\t7\t100", "rating 7 is outside 1..5"),
     ("0\t2\t3\t100", "ids start at 1"),
 ])
@@ -63,8 +52,8 @@ def test_parse_items_wrong_field_count():
         parse_items(b"1|Toy Story|01-Jan-1995")
 
 
-def test_random_split_sizes_disjoint_and_complete():
-    frame = synthetic_ratings(n=1000)
+def test_random_split_sizes_disjoint_and_complete(rating_frame):
+    frame = rating_frame(n=1000)
     train, test = split_data_ml100k(frame, 30, 40, "random", test_ratio=0.2, seed=3)
     assert len(train) + len(test) == len(frame)
     assert 0.15 < len(test) / len(frame) < 0.25
@@ -73,8 +62,8 @@ def test_random_split_sizes_disjoint_and_complete():
     assert key(train) | key(test) == key(frame)
 
 
-def test_random_split_is_seeded():
-    frame = synthetic_ratings(n=1000)
+def test_random_split_is_seeded(rating_frame):
+    frame = rating_frame(n=1000)
     a = split_data_ml100k(frame, 30, 40, seed=1)[1]
     b = split_data_ml100k(frame, 30, 40, seed=1)[1]
     c = split_data_ml100k(frame, 30, 40, seed=2)[1]
@@ -82,8 +71,8 @@ def test_random_split_is_seeded():
     assert not a.equals(c)
 
 
-def test_seq_aware_split_holds_out_each_users_latest():
-    frame = synthetic_ratings(n=600)
+def test_seq_aware_split_holds_out_each_users_latest(rating_frame):
+    frame = rating_frame(n=600)
     train, test = split_data_ml100k(frame, 30, 40, "seq-aware")
     assert len(test) == frame.user_id.nunique() and len(train) + len(test) == len(frame)
     latest = frame.groupby("user_id").timestamp.max()
@@ -92,8 +81,8 @@ def test_seq_aware_split_holds_out_each_users_latest():
     assert (train.groupby("user_id").timestamp.diff().dropna() >= 0).all()
 
 
-def test_split_rejects_bad_arguments():
-    frame = synthetic_ratings()
+def test_split_rejects_bad_arguments(rating_frame):
+    frame = rating_frame()
     with pytest.raises(ValueError, match="test_ratio"):
         split_data_ml100k(frame, 30, 40, test_ratio=1.5)
     with pytest.raises(ValueError, match="split_mode"):
@@ -112,8 +101,8 @@ def test_interaction_matrices():
         interaction_matrix(frame, num_users=2, num_items=2)
 
 
-def test_load_data_in_the_books_shape():
-    frame = synthetic_ratings()
+def test_load_data_in_the_books_shape(rating_frame):
+    frame = rating_frame()
     users, items, scores, inter = load_data_ml100k(frame, 30, 40)
     assert inter.shape == (40, 30)
     assert all(inter[i, u] == s for u, i, s in zip(users, items, scores))
@@ -121,6 +110,66 @@ def test_load_data_in_the_books_shape():
     assert set(ones) == {1} and sum(map(len, per_user.values())) == len(frame)
 
 
-def test_describe():
-    stats = describe(synthetic_ratings(n=120), 30, 40)
+def test_describe(rating_frame):
+    stats = describe(rating_frame(n=120), 30, 40)
     assert stats == {"ratings": 120, "users": 30, "items": 40, "sparsity": 0.9}
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("1\t1\t4\t12", "user 1 rated item 1 already on line 1"),
+    ("1_0\t2\t3\t100", "'1_0' is not a whole number"),
+    ("+3\t2\t3\t100", "'+3' is not a whole number"),
+    ("3\t 2 \t3\t100", "' 2 ' is not a whole number"),
+    ("3\t\u0662\t3\t100", "is not a whole number"),           # an Arabic-Indic digit
+    ("3\t2\t3\t-100", "'-100' is not a whole number"),
+    (f"3\t2\t3\t{2**70}", "is not a whole number"),
+    (f"3\t2\t3\t{2**32}", "timestamp 4294967296 is outside 0..4294967295"),
+])
+def test_strict_fields_and_duplicates_name_file_and_line(bad, reason):
+    text = "1\t1\t5\t10\n2\t3\t4\t11\n" + bad + "\n"
+    with pytest.raises(MalformedDataError) as info:
+        parse_ratings(text, source="my.data")
+    assert "my.data, line 3" in str(info.value) and reason in str(info.value)
+
+
+def test_line_numbers_count_newlines_only():
+    with pytest.raises(MalformedDataError, match="line 3: expected 4"):
+        parse_ratings("1\t1\t5\t10\n\x0c\n1\t2\t3\n", source="f")
+
+
+def test_byte_order_mark_and_crlf_are_accepted():
+    frame = parse_ratings(b"\xef\xbb\xbf1\t1\t5\t10\r\n2\t3\t4\t11\r\n")
+    assert frame.values.tolist() == [[1, 1, 5, 10], [2, 3, 4, 11]]
+
+
+def test_bulk_and_line_by_line_parsing_agree(monkeypatch, rating_frame):
+    from autorec_common import data as D
+
+    text = to_text(rating_frame(n=500)) + "\r\n\n  \n"
+    fast = parse_ratings(text)
+    monkeypatch.setattr(D, "_parse_ratings_fast", lambda lines: None)
+    pd.testing.assert_frame_equal(parse_ratings(text), fast)
+
+
+def item_line(item_id="1", flags=None, date="01-Jan-1995"):
+    flags = flags or ["0"] * len(GENRES)
+    return f"{item_id}|Toy Story (1995)|{date}||http://x|" + "|".join(flags)
+
+
+@pytest.mark.parametrize("lines, reason", [
+    ([item_line(flags=["2"] + ["0"] * 18)], "line 1: genre flag '2' is not 0 or 1"),
+    ([item_line(flags=[" 1"] + ["0"] * 18)], "genre flag ' 1' is not 0 or 1"),
+    ([item_line(), item_line("2"), item_line("1")], "line 3: item 1 is already on line 1"),
+    ([item_line("1_0")], "'1_0' is not a whole number"),
+    ([item_line(date="31-Feb-1995")], "release date '31-Feb-1995' is not like"),
+    (["", "  "], "no items found"),
+])
+def test_parse_items_rejects_what_is_not_the_format(lines, reason):
+    with pytest.raises(MalformedDataError) as info:
+        parse_items("\n".join(lines).encode("latin-1"), source="my.item")
+    assert "my.item" in str(info.value) and reason in str(info.value)
+
+
+def test_parse_items_accepts_text_and_an_empty_date():
+    items = parse_items(item_line(date="") + "\n" + item_line("2"))
+    assert items.release_date.isna().tolist() == [True, False]

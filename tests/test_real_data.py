@@ -7,6 +7,8 @@ from autorec_common import (describe, fetch_ml100k, interaction_matrix, read_dat
                             rating_matrices, read_items, read_split, split_data_ml100k,
                             verify_archive)
 
+pytestmark = pytest.mark.data
+
 
 @pytest.fixture(scope="module")
 def ml100k():

@@ -1,0 +1,204 @@
+"""Downloads with limits, against misbehaving servers on 127.0.0.1: an overall
+deadline, a size cap, retries of 5xx, recognisable temporary files cleaned on
+the next run, and a URL that can point at a mirror."""
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autorec_common import data as D
+from test_fetch import ARCHIVE, MEMBERS, checksums  # noqa: F401
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Server:
+    """Serves ``routes[path]``: ``(status, body)`` or a function of the handler."""
+
+    def __init__(self):
+        self.routes, self.hits, self.stop = {}, [], threading.Event()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.hits.append(self.path)
+                route = server.routes.get(self.path, (404, b"not found"))
+                if callable(route):
+                    return route(self)
+                status, body = route
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def trickle(self, handler, headers=True, every=0.5, limit=20.0):
+        """Send one byte every ``every`` seconds (of the body, or of the headers)."""
+        if headers:
+            handler.send_response(200)
+            handler.send_header("Content-Length", str(len(ARCHIVE)))
+            handler.end_headers()
+            data = ARCHIVE
+        else:
+            data = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n" + b"X" * 10_000
+        end = time.monotonic() + limit
+        try:
+            for byte in data:
+                if self.stop.is_set() or time.monotonic() > end:
+                    return
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            return
+
+    def close(self):
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("headers", [True, False], ids=["body", "headers"])
+def test_trickling_server_is_cut_off_at_the_deadline(checksums, server, tmp_path,
+                                                     monkeypatch, headers):
+    monkeypatch.setattr(D, "DOWNLOAD_DEADLINE", 1.5)
+    server.routes["/ml-100k.zip"] = lambda h: server.trickle(h, headers=headers)
+    start = time.monotonic()
+    with pytest.raises(D.DataUnavailableError, match="did not finish within 1.5 s"):
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert time.monotonic() - start < 5
+    assert leftovers(tmp_path) == []
+
+
+def test_stalled_server_times_out_per_read(checksums, server, tmp_path, monkeypatch):
+    monkeypatch.setattr(D, "READ_TIMEOUT", 0.3)
+    server.routes["/ml-100k.zip"] = lambda h: server.stop.wait(10)
+    with pytest.raises(D.DataUnavailableError, match="[Tt]imed? ?out"):
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert len(server.hits) == 1 + D.DOWNLOAD_RETRIES and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("announce", [True, False])
+def test_oversized_download_is_cut_off(checksums, server, tmp_path, monkeypatch, announce):
+    monkeypatch.setattr(D, "DOWNLOAD_MAX_BYTES", 10_000)
+
+    def huge(h):
+        h.send_response(200)
+        if announce:
+            h.send_header("Content-Length", str(1 << 24))
+        h.end_headers()
+        try:
+            for _ in range(256):
+                h.wfile.write(bytes(1 << 16))
+        except OSError:
+            pass
+
+    server.routes["/ml-100k.zip"] = huge
+    with pytest.raises(D.DataUnavailableError, match="10,000 bytes" if not announce
+                       else "announced 16,777,216 bytes"):
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_server_error_is_retried(checksums, server, tmp_path):
+    answers = iter([(503, b"busy"), (500, b"oops"), (200, ARCHIVE)])
+
+    def flaky(h):
+        status, body = next(answers)
+        h.send_response(status)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    server.routes["/ml-100k.zip"] = flaky
+    path = D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert path.read_bytes() == ARCHIVE and len(server.hits) == 3
+    assert leftovers(tmp_path) == ["ml-100k.zip"]
+
+
+def test_persistent_server_error_is_reported(checksums, server, tmp_path):
+    server.routes["/ml-100k.zip"] = (503, b"busy")
+    with pytest.raises(D.DataUnavailableError, match="HTTP 503"):
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert len(server.hits) == 1 + D.DOWNLOAD_RETRIES and leftovers(tmp_path) == []
+
+
+def test_client_error_is_not_retried(checksums, server, tmp_path):
+    with pytest.raises(D.DataUnavailableError, match="404"):
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert len(server.hits) == 1
+
+
+def test_url_is_read_at_call_time(checksums, server, tmp_path, monkeypatch):
+    server.routes["/mirror/ml-100k.zip"] = (200, ARCHIVE)
+    monkeypatch.setattr(D, "URL", server.url + "/mirror/ml-100k.zip")
+    assert D.fetch_ml100k(tmp_path / "a", progressbar=False).read_bytes() == ARCHIVE
+    monkeypatch.setattr(D, "URL", "http://127.0.0.1:1/nothing")
+    monkeypatch.setenv(D.URL_ENV, server.url + "/mirror/ml-100k.zip")
+    assert D.fetch_ml100k(tmp_path / "b", progressbar=False).read_bytes() == ARCHIVE
+    assert D.download_ml100k(tmp_path / "c", progressbar=False).read_bytes() == ARCHIVE
+    assert len(server.hits) == 3
+
+
+def test_downloaded_archive_is_readable_by_others(checksums, server, tmp_path):
+    server.routes["/ml-100k.zip"] = (200, ARCHIVE)
+    umask = os.umask(0o022)
+    try:
+        path = D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_killed_download_leaves_a_named_part_file_cleaned_next_time(checksums, server,
+                                                                     tmp_path):
+    server.routes["/slow.zip"] = lambda h: server.trickle(h, every=0.2)
+    server.routes["/ml-100k.zip"] = (200, ARCHIVE)
+    code = (f"from autorec_common import data as D; D.OFFICIAL_SHA1 = {D.OFFICIAL_SHA1!r}; "
+            f"D.fetch_ml100k({str(tmp_path)!r}, url={server.url + '/slow.zip'!r}, "
+            f"progressbar=False)")
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
+                             env=dict(os.environ, PYTHONPATH=str(REPO)))
+    try:
+        end = time.monotonic() + 30
+        while not any(tmp_path.glob(D.PART_PREFIX + "*")):
+            assert time.monotonic() < end and child.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert [p.name.startswith(D.PART_PREFIX) for p in tmp_path.iterdir()] == [True]
+    D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert leftovers(tmp_path) == ["ml-100k.zip"]
+
+
+def test_fetch_reads_the_members_it_verified(checksums, server, tmp_path):
+    server.routes["/ml-100k.zip"] = (200, ARCHIVE)
+    D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert D.read_member("u.data", tmp_path) == MEMBERS["u.data"]

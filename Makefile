@@ -27,10 +27,17 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.tom
 	"$(PY)" -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch "$(STAMP)"
 
+# make run executes each notebook in its own nbconvert call, so one failing
+# notebook (left as it was) does not stop the others; it then names the failures.
 run: $(STAMP)
-	"$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
-	"$(PY)" -m autorec_common
+	@failed=; for nb in $(NOTEBOOKS); do \
+	  echo "make run: $$nb"; \
+	  "$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" \
+	    || failed="$$failed $$nb"; \
+	done; \
+	"$(PY)" -m autorec_common || failed="$$failed (README table)"; \
+	if [ -n "$$failed" ]; then echo "make run: failed:$$failed"; exit 1; fi
 
 # make test spreads the test files and notebooks over pytest-xdist workers, one
 # per CPU (at most 4; a notebook's cells stay together on one worker), and gives

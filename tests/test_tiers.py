@@ -1,9 +1,10 @@
-"""The test tiers: what ``pytest -m`` selects (from one ``pytest --collect-only``
-in a subprocess)."""
+"""The test tiers: what ``pytest -m`` selects, and ``make run`` going on past
+a failing notebook. Both run pytest or make in a subprocess."""
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,24 @@ def test_markers_select_what_they_claim(marks):
     unit = select(marks, UNIT)  # make unit: package and data tests, no notebook, nothing slow
     assert real_data <= unit and not unit & (notebooks | slow)
     assert unit | notebooks | slow == everything
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_goes_on_past_a_failing_notebook_and_names_it(tmp_path):
+    """``make run`` with a stand-in for Python that fails on one notebook."""
+    log = tmp_path / "log"
+    fake = tmp_path / "python"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\ncase "$*" in *bad*) exit 1;; esac\n')
+    fake.chmod(0o755)
+    stamp = tmp_path / "stamp"
+    stamp.touch()
+    books = " ".join(f"nb/{n}.ipynb" for n in ("01_a", "02_bad", "03_c"))
+    out = subprocess.run(["make", "--no-print-directory", "run", f"PY={fake}",
+                          f"STAMP={stamp}", f"NOTEBOOKS={books}"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    calls = log.read_text().splitlines()
+    assert out.returncode != 0
+    assert [c.split()[-1] for c in calls[:3]] == books.split()  # all three, in order
+    assert all("--ExecutePreprocessor.timeout=-1" in c for c in calls[:3])
+    assert calls[3] == "-m autorec_common"  # the README table, from what did run
+    assert out.stdout.strip().endswith("make run: failed: nb/02_bad.ipynb")

@@ -5,6 +5,8 @@
 #   make bench   training speed against the hardware limit
 #   make readme  regenerate the README's results table from results/
 #   make lab     JupyterLab in the project's environment
+#   make book    the course website (book/_build/html) from the saved outputs
+#   make book-test  the built site in headless Chromium (book/test_site.py)
 #   make clean   remove the environment and caches (never the data)
 
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
@@ -14,7 +16,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.autorec-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: run unit test bench readme lab clean env
+.PHONY: run unit test bench readme lab clean env book book-test
 
 env: $(STAMP)
 
@@ -70,6 +72,31 @@ readme: $(STAMP)
 lab: $(STAMP)
 	"$(PY)" -m jupyter lab notebooks
 
+# The book has an environment of its own (book/.venv, pins in
+# requirements-book.txt), so Jupyter Book's dependencies never touch the
+# notebooks' pinned one. Building reads the notebooks' saved outputs only.
+BOOK_VENV ?= book/.venv
+BOOK_PY := $(BOOK_VENV)/bin/python
+BOOK_STAMP := $(BOOK_VENV)/.autorec-book-installed
+
+$(BOOK_STAMP): requirements-book.txt
+	@test -x "$(BOOK_PY)" || "$(PYTHON)" -m venv "$(BOOK_VENV)"
+	"$(BOOK_PY)" -m pip install --disable-pip-version-check -q -r requirements-book.txt
+	@touch "$(BOOK_STAMP)"
+
+book: $(BOOK_STAMP)
+	"$(BOOK_PY)" book/prepare.py --out book/_build/src
+	rm -rf book/_build/html book/_build/jb
+	"$(BOOK_VENV)/bin/jupyter-book" build book/_build/src --path-output book/_build/jb \
+	  --warningiserror --nitpick --keep-going --quiet
+	mv book/_build/jb/_build/html book/_build/html
+	"$(BOOK_PY)" book/check_site.py book/_build/html
+	@echo "The site is in book/_build/html (open book/_build/html/index.html)."
+
+book-test: $(BOOK_STAMP)
+	@test -f book/_build/html/index.html || $(MAKE) book
+	"$(BOOK_PY)" -m pytest book/test_site.py --confcutdir=book -p no:cacheprovider -o addopts="" -q -rs
+
 clean:
-	rm -rf "$(VENV)" .pytest_cache build *.egg-info
+	rm -rf "$(VENV)" "$(BOOK_VENV)" book/_build .pytest_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -273,6 +273,9 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
                 tags.append(jb_tag)
         if tags:
             cell.setdefault("metadata", {})["tags"] = tags
+        if "check" in tags:
+            cell["metadata"].setdefault("mystnb", {}).update(
+                code_prompt_show="Show the check", code_prompt_hide="Hide the check")
         if cell["cell_type"] == "code":
             outputs = []
             for out in cell.get("outputs", []):
@@ -412,6 +415,19 @@ def solutions(nbs: dict) -> dict:
     return found
 
 
+def _prerequisites_md(stem: str, pre: list) -> str:
+    """Links to ``pre``; the chapter's twins 02 and 03 read "02 or 03" (either
+    will do), except for 04, which compares them."""
+    if not pre:
+        return "none"
+    links = [f"[{p[:2]}](notebooks/{p}.ipynb)" for p in pre]
+    twins = [i for i, p in enumerate(pre) if number(p) in (2, 3)]
+    if len(twins) == 2 and number(stem) != 4:
+        either = " or ".join(links[i] for i in twins)
+        links = [either] + [x for i, x in enumerate(links) if i not in twins]
+    return ", ".join(links)
+
+
 def teachers_table(nbs: dict, names: dict | None = None) -> str:
     names = readme_index() if names is None else names
     stems = list(nbs)
@@ -420,7 +436,7 @@ def teachers_table(nbs: dict, names: dict | None = None) -> str:
             "|---|---|---|---:|---:|---|---:|"]
     for s in stems:
         nb = nbs[s]
-        pre = ", ".join(f"[{p[:2]}](notebooks/{p}.ipynb)" for p in prerequisites(s, stems, nb)) or "none"
+        pre = _prerequisites_md(s, prerequisites(s, stems, nb))
         answers = []
         if number(s) in D2L_EXERCISES:
             answers.append(D2L_EXERCISES[number(s)])
@@ -461,7 +477,7 @@ def toc_yml(nbs: dict) -> str:
         if stems:
             out += [f"  - caption: {name}", "    chapters:"]
             out += [f"      - file: notebooks/{s}" for s in stems]
-    out += ["  - caption: For teachers", "    chapters:", "      - file: teachers"]
+    out += ["  - caption: Teaching", "    chapters:", "      - file: teachers"]
     return "\n".join(out) + "\n"
 
 

@@ -42,6 +42,7 @@ def test_tags_map_to_jupyter_book_tags():
     tags = [c["metadata"].get("tags", []) for c in out["cells"][1:]]
     assert tags == [["setup", "remove-cell"], ["check", "hide-cell"],
                     ["record", "remove-cell"], []]
+    assert out["cells"][2]["metadata"]["mystnb"]["code_prompt_show"] == "Show the check"
     assert "widgets" not in out["metadata"]
     assert nb["cells"][1]["metadata"]["tags"] == ["setup"]  # the input is not touched
 
@@ -113,6 +114,10 @@ def test_exercises_solutions_and_prerequisites():
     table = prepare.teachers_table(nbs, names={})
     row = next(line for line in table.splitlines() if line.startswith("| 05 "))
     assert "D2L 16.4 exercise 1" in row and "solution to 03 exercise 1" in row
+    assert prepare._prerequisites_md("06_x", ["02_a", "03_b"]) == \
+        "[02](notebooks/02_a.ipynb) or [03](notebooks/03_b.ipynb)"
+    assert prepare._prerequisites_md("04_x", ["02_a", "03_b"]) == \
+        "[02](notebooks/02_a.ipynb), [03](notebooks/03_b.ipynb)"
     text = prepare.teachers_exercises(nbs, names={})
     assert "1. Vary the hidden size: [05_hidden](notebooks/05_hidden.ipynb)." in text
 

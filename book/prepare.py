@@ -84,6 +84,12 @@ def number(stem: str) -> int:
     return int(m.group(1)) if m else 0
 
 
+def label(stem: str) -> str:
+    """The notebook's number as its file name writes it: "05", "08a"."""
+    m = re.match(r"\d+[a-z]?(?![a-z])", stem)
+    return m.group(0) if m else stem
+
+
 def part_of(stem: str) -> str:
     n = number(stem)
     for name, lo, hi in PARTS:
@@ -295,10 +301,9 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
 
 def numbered_title(text: str, stem: str) -> str:
     """The title heading with the notebook's number in front (as in the index)."""
-    n = re.match(r"\d+", stem)
-    if not n:
+    if not re.match(r"\d", stem):
         return text
-    return re.sub(r"^#\s+(?!\d)", f"# {n.group(0)} · ", text, count=1, flags=re.M)
+    return re.sub(r"^#\s+(?!\d)", f"# {label(stem)} · ", text, count=1, flags=re.M)
 
 
 def launch_line(text: str, stem: str) -> str:
@@ -386,7 +391,7 @@ def index_md(nbs: dict, names: dict | None = None) -> str:
         out += [f"### {name}\n", "| | notebook | the question |", "|---|---|---|"]
         for s in stems:
             q = long_question(s, nbs[s], names).replace("|", "\\|")
-            out.append(f"| {s[:2]} | [{short_name(s, nbs[s], names)}](notebooks/{s}.ipynb) | {q} |")
+            out.append(f"| {label(s)} | [{short_name(s, nbs[s], names)}](notebooks/{s}.ipynb) | {q} |")
         out.append("")
     return "\n".join(out)
 
@@ -411,7 +416,7 @@ def solutions(nbs: dict) -> dict:
         for k, item in enumerate(exercises(nb), 1):
             for target in notebook_links(item):
                 if target in found and target != s:
-                    found[target].append(f"{s[:2]} exercise {k}")
+                    found[target].append(f"{label(s)} exercise {k}")
     return found
 
 
@@ -420,7 +425,7 @@ def _prerequisites_md(stem: str, pre: list) -> str:
     will do), except for 04, which compares them."""
     if not pre:
         return "none"
-    links = [f"[{p[:2]}](notebooks/{p}.ipynb)" for p in pre]
+    links = [f"[{label(p)}](notebooks/{p}.ipynb)" for p in pre]
     twins = [i for i, p in enumerate(pre) if number(p) in (2, 3)]
     if len(twins) == 2 and number(stem) != 4:
         either = " or ".join(links[i] for i in twins)
@@ -443,7 +448,7 @@ def teachers_table(nbs: dict, names: dict | None = None) -> str:
         if sols[s]:
             answers.append("solution to " + ", ".join(sols[s]))
         rows.append(
-            f"| {s[:2]} | [{short_name(s, nb, names)}](notebooks/{s}.ipynb) | {pre} "
+            f"| {label(s)} | [{short_name(s, nb, names)}](notebooks/{s}.ipynb) | {pre} "
             f"| {_minutes(read_minutes(nb))} | {_run(run_seconds(nb))} "
             f"| {'; '.join(answers)} | {len(exercises(nb)) or ''} |")
     return "\n".join(rows)
@@ -455,7 +460,7 @@ def teachers_exercises(nbs: dict, repo_url: str | None = None, ref: str = "main"
     out, without = [], []
     for s, nb in nbs.items():
         items = exercises(nb)
-        link = f"[{s[:2]} {short_name(s, nb, names)}](notebooks/{s}.ipynb)"
+        link = f"[{label(s)} {short_name(s, nb, names)}](notebooks/{s}.ipynb)"
         if not items:
             without.append(link)
             continue
@@ -533,8 +538,9 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=BOOK / "_build" / "src")
+    parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
     args = parser.parse_args(argv)
-    print(f"book source: {prepare(args.out)}")
+    print(f"book source: {prepare(args.out, notebooks=args.notebooks)}")
     return 0
 
 

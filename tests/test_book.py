@@ -111,6 +111,8 @@ def test_exercises_solutions_and_prerequisites():
     assert prepare.prerequisites("03_chapter", stems, chapter) == ["01_data"]
     assert prepare.prerequisites("05_hidden", stems, nbs["05_hidden"]) == ["03_chapter"]
     assert prepare.part_of("13_appendix_performance") == "Appendix"
+    assert [prepare.label(s) for s in ("08a_protocol", "08_test_masking", "13_appendix")] == \
+        ["08a", "08", "13"]
     table = prepare.teachers_table(nbs, names={})
     row = next(line for line in table.splitlines() if line.startswith("| 05 "))
     assert "D2L 16.4 exercise 1" in row and "solution to 03 exercise 1" in row

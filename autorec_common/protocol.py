@@ -113,7 +113,7 @@ class Tuned:
     """What :func:`tune` found.
 
     ``config``: the chosen configuration (fixed keys included); ``table``: one
-    row per tried configuration with its metrics, best first; ``at_bound``:
+    row per tried configuration (fixed keys included) with its metrics, best first; ``at_bound``:
     for each axis whose winner lies at an edge that could not be extended (a
     stated bound was reached), ``"lower"`` or ``"upper"``; empty when every
     numeric axis's winner is interior.
@@ -172,7 +172,7 @@ def tune(train: Callable[..., Mapping], axes: Mapping[str, Sequence], *,
                 grown = True
         if not grown:
             break
-    rows = [{**dict(zip(values, k)), **r} for k, r in results.items()]
+    rows = [{**fixed, **dict(zip(values, k)), **r} for k, r in results.items()]
     table = pd.DataFrame(rows).sort_values(metric).reset_index(drop=True)
     table.attrs["axes"] = list(values)
     at_bound = {}

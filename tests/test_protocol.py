@@ -29,6 +29,7 @@ def test_tune_interior_winner_needs_no_extension():
     assert not tuned.stopped_at_bound and tuned.at_bound == {}
     assert len(calls) == 3 and all(c["hidden"] == 500 and c["seed"] == 0 for c in calls)
     assert list(tuned.table.lr)[0] == 0.002 and len(tuned.table) == 3
+    assert (tuned.table.hidden == 500).all()
     assert "interior" in tuned.describe()
 
 

@@ -8,7 +8,9 @@ read. Standard library only, so it runs in the book's environment and in the
 project's (the tests import it).
 
 Tag mapping (HELPERS.md's convention): ``check`` cells are folded
-(``hide-cell``), ``setup`` and ``record`` cells are removed (``remove-cell``).
+(``hide-cell``), ``setup`` and ``record`` cells are removed (``remove-cell``);
+a code cell whose outputs are all Markdown (the generated "What we found")
+shows its prose only (``remove-input``).
 """
 
 from __future__ import annotations
@@ -282,6 +284,10 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
         if "check" in tags:
             cell["metadata"].setdefault("mystnb", {}).update(
                 code_prompt_show="Show the check", code_prompt_hide="Hide the check")
+        if cell["cell_type"] == "code" and _prose_only(cell) and "remove-input" not in tags:
+            # Prose generated from the computed values ("What we found"): the
+            # page shows the prose; the notebook keeps the code that makes it.
+            cell.setdefault("metadata", {}).setdefault("tags", []).append("remove-input")
         if cell["cell_type"] == "code":
             outputs = []
             for out in cell.get("outputs", []):
@@ -297,6 +303,12 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
                 text = launch_line(numbered_title(text, stem), stem)
             cell["source"] = text
     return nb
+
+
+def _prose_only(cell) -> bool:
+    """A code cell whose outputs are all Markdown (IPython.display.Markdown)."""
+    outs = cell.get("outputs", [])
+    return bool(outs) and all("text/markdown" in o.get("data", {}) for o in outs)
 
 
 def numbered_title(text: str, stem: str) -> str:

@@ -60,6 +60,15 @@ def test_widget_outputs_dropped_and_progress_shown_as_a_terminal_does():
     assert " 0%|" not in outputs[0]["text"]
 
 
+def test_generated_prose_shows_without_its_code():
+    prose = {"output_type": "display_data", "data": {"text/markdown": "- found it", "text/plain": "<md>"}}
+    text = {"output_type": "stream", "name": "stdout", "text": "x\n"}
+    nb = notebook("03_x", code("Markdown(f'...')", outputs=[prose]), code("print(x)", outputs=[text]))
+    out = prepare.prepare_notebook(nb, "03_x", None, "main", {"03_x"})
+    assert out["cells"][1]["metadata"]["tags"] == ["remove-input"]
+    assert "tags" not in out["cells"][2]["metadata"]
+
+
 def test_badge_served_locally_with_a_download_link_and_numbered_title():
     nb = notebook("07_acts")
     head = prepare.prepare_notebook(nb, "07_acts", None, "main", {"07_acts"})["cells"][0]["source"]

@@ -95,7 +95,7 @@ book: $(BOOK_STAMP)
 
 book-test: $(BOOK_STAMP)
 	@test -f book/_build/html/index.html || $(MAKE) book
-	"$(BOOK_PY)" -m pytest book/test_site.py --confcutdir=book -p no:cacheprovider -o addopts="" -q -rs
+	"$(BOOK_PY)" -m pytest book/test_build.py book/test_site.py --confcutdir=book -p no:cacheprovider -o addopts="" -q -rs
 
 clean:
 	rm -rf "$(VENV)" "$(BOOK_VENV)" book/_build .pytest_cache build *.egg-info

@@ -269,6 +269,7 @@ def test_empty_read_only_folder_says_it_is_not_writable(checksums, shared_folder
     assert kind == "DataUnavailableError" and "is not writable" in message, message
 
 
+@pytest.mark.slow
 def test_pytest_reports_a_data_error_in_one_clean_message(tmp_path):
     (tmp_path / "afile").write_text("x")
     env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_DATA=str(tmp_path / "afile"),

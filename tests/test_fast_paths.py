@@ -219,8 +219,8 @@ print(sum(float(b.sum()) for b in loader), len(caught))
 
 
 def test_masked_scorer_finds_the_same_entries_as_flatnonzero(rating_matrix):
-    """The scorer finds observed entries with ``flat != 0`` (fast on floats);
-    that is the same set as ``np.flatnonzero(flat)``, -0.0 and NaN included."""
+    """The scorer finds observed entries with ``flat != 0``: the same set as
+    ``np.flatnonzero(flat)``, -0.0 and NaN included."""
     mat = rating_matrix(seed=4)
     mat[0, :4] = [-0.0, np.nan, 0.5, -2.0]
     where, _ = MaskedScorer({"test": mat}).targets["test"]

@@ -269,14 +269,15 @@ def test_empty_read_only_folder_says_it_is_not_writable(checksums, shared_folder
     assert kind == "DataUnavailableError" and "is not writable" in message, message
 
 
+@pytest.mark.slow
 def test_pytest_reports_a_data_error_in_one_clean_message(tmp_path):
     (tmp_path / "afile").write_text("x")
     env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_DATA=str(tmp_path / "afile"),
                AUTOREC_DATA_URL=closed_port_url())
     env.pop("AUTOREC_SKIP_DATA_CHECK", None)
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
-         "-q", "tests/test_parsing.py::test_describe"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:nbval",
+         "-p", "no:xdist", "-o", "addopts=", "-q", "tests/test_parsing.py::test_describe"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "INTERNALERROR" not in text

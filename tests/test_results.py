@@ -188,3 +188,15 @@ def test_record_into_an_unusable_folder_names_the_variable(tmp_path, monkeypatch
 def test_a_readme_not_in_utf8_is_an_error(project, capsys):
     (project / "README.md").write_bytes(b"\xff\xfe" + results.START.encode())
     assert generate(project) == 2 and "error:" in capsys.readouterr().err
+
+
+def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
+    path = tmp_path / "README.md"
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = tmp_path / f".README.md.{child.stdout.strip()}-0000.tmp"
+    alive = tmp_path / f".README.md.{os.getpid()}-1111.tmp"
+    dead.write_text("half")
+    alive.write_text("in progress")
+    results.atomic_write_text(path, "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "README.md"]

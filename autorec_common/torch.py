@@ -174,7 +174,7 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
                   batch_size: int = 256, lr: float = 0.002, wd: float = 1e-5,
                   loss=l2_loss, device=None, seed: int | None = None,
                   patience: int | None = None, eval_every: int = 1, progress: bool = True,
-                  desc: str = "PyTorch") -> History:
+                  desc: str = "PyTorch", fused: bool = True) -> History:
     """Train an autoencoder to reconstruct the rows of ``train_mat`` with Adam.
 
     ``eval_mats`` is a matrix (scored as "test") or a mapping of names to
@@ -189,14 +189,17 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
     caller's float32 array), each batch is one ``index_select`` of its rows
     (on a CPU several times faster than the equivalent ``data[rows]``), Adam runs
     as one fused kernel per parameter, and evaluation is one forward pass
-    scored on the observed entries only.
+    scored on the observed entries only. ``fused=False`` uses PyTorch's default
+    Adam update instead of the fused one (equal up to float32 rounding): then
+    the run is, bit for bit, the loop that notebook 03 writes out.
     """
     device = device or try_gpu()
     if seed is not None:
         seed_everything(seed)
     net.to(device)
     data = torch.as_tensor(np.asarray(train_mat, dtype=np.float32), device=device)
-    optimizer = adam(net.parameters(), lr=lr, weight_decay=wd)
+    optimizer = (adam(net.parameters(), lr=lr, weight_decay=wd) if fused
+                 else torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd))
     generator = torch.Generator().manual_seed(seed if seed is not None else 0)
     bar = progress_bar(num_epochs, progress, desc)
     end = EpochEnd(eval_mats, num_epochs, eval_every, patience,

@@ -324,6 +324,7 @@ def test_pytorch_notebook_never_imports_mxnet_or_d2l():
             assert "import_module" not in src and "__import__" not in src
 
 
+@pytest.mark.slow
 def test_pytorch_notebook_imports_work_without_mxnet_or_d2l():
     """Run the notebook's import statements in a fresh interpreter in which
     importing MXNet or d2l fails, so that no module pulls them in indirectly."""

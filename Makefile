@@ -1,6 +1,7 @@
 # autorec-notebooks: every target sets itself up.
 #   make run     execute every notebook in place (refreshes outputs and results/)
-#   make test    unit tests + every notebook under nbval
+#   make unit    the fast tier: package and data tests, no notebook
+#   make test    unit tests + every notebook under nbval (CI's command)
 #   make bench   training speed against the hardware limit
 #   make readme  regenerate the README's results table from results/
 #   make lab     JupyterLab in the project's environment
@@ -15,7 +16,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.autorec-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: run test bench readme lab clean env book book-test
+.PHONY: run unit test bench readme lab clean env book book-test
 
 env: $(STAMP)
 
@@ -28,21 +29,35 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.tom
 	"$(PY)" -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch "$(STAMP)"
 
+# make run executes each notebook in its own nbconvert call, so one failing
+# notebook (left as it was) does not stop the others; it then names the failures.
 run: $(STAMP)
-	"$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
-	"$(PY)" -m autorec_common
+	@failed=; for nb in $(NOTEBOOKS); do \
+	  echo "make run: $$nb"; \
+	  "$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" \
+	    || failed="$$failed $$nb"; \
+	done; \
+	"$(PY)" -m autorec_common || failed="$$failed (README table)"; \
+	if [ -n "$$failed" ]; then echo "make run: failed:$$failed"; exit 1; fi
 
 # make test spreads the test files and notebooks over pytest-xdist workers, one
 # per CPU (at most 4; a notebook's cells stay together on one worker), and gives
-# each worker its share of the CPUs as threads: most operations of a small model
-# gain little from a second thread, so two 1-thread processes get more done
-# than one 2-thread process (compare the 1-thread row of bench/results.md).
-# TEST_WORKERS=0 runs everything in this process. The notebooks record their
-# numbers into a scratch folder, so a test run never changes the committed results/.
+# each worker its share of the CPUs as threads, since a small model's operations
+# gain little from a second thread. TEST_WORKERS=0 runs everything in this
+# process. The notebooks record their numbers into a scratch folder, so a test
+# run never changes the committed results/.
 CPUS := $(shell "$(PYTHON)" -c 'import os; print(os.cpu_count() or 1)' 2>/dev/null || echo 1)
 TEST_WORKERS ?= $(shell w=$(CPUS); [ $$w -gt 4 ] && w=4; echo $$w)
 TEST_THREADS ?= $(shell w=$(TEST_WORKERS); [ $$w -lt 1 ] && w=1; t=$$(( $(CPUS) / $$w )); [ $$t -lt 1 ] && t=1; echo $$t)
+
+# make unit: every test under tests/ except the slow ones (fresh interpreters),
+# on synthetic data and the real archive; no notebook.
+UNIT_MARKERS := not notebooks and not slow
+
+unit: $(STAMP)
+	AUTOREC_RESULTS="$$(mktemp -d)" OMP_NUM_THREADS=$(TEST_THREADS) \
+	  "$(PY)" -m pytest tests -m "$(UNIT_MARKERS)" -n $(TEST_WORKERS) --dist loadfile
 
 test: $(STAMP)
 	AUTOREC_RESULTS="$$(mktemp -d)" OMP_NUM_THREADS=$(TEST_THREADS) \
@@ -80,7 +95,17 @@ book: $(BOOK_STAMP)
 
 book-test: $(BOOK_STAMP)
 	@test -f book/_build/html/index.html || $(MAKE) book
-	"$(BOOK_PY)" -m pytest book/test_site.py --confcutdir=book -p no:cacheprovider -o addopts="" -q -rs
+	"$(BOOK_PY)" -m pytest book/test_build.py book/test_site.py --confcutdir=book -p no:cacheprovider -o addopts="" -q -rs
+
+# make colab-check: notebook 02 on Python 3.13 and 03 on Python 3.11, run as a
+# Colab reader runs them: fresh environments shaped like Colab's runtime (its
+# NumPy, SciPy, pandas, matplotlib, IPython and ipykernel; no MXNet, no d2l), the
+# package installed by each notebook's own setup cell from a git clone of HEAD
+# (tests/colab/colab_check.py). pip's downloads and Colab's preinstalled
+# packages are kept in .cache/colab-check, so a rerun takes a few minutes.
+.PHONY: colab-check
+colab-check: $(STAMP)
+	nice -n 10 "$(PY)" tests/colab/colab_check.py
 
 clean:
 	rm -rf "$(VENV)" "$(BOOK_VENV)" book/_build .pytest_cache build *.egg-info

@@ -67,7 +67,7 @@ class MaskedScorer:
         self.shapes, self.targets = {}, {}
         for name, mat in evals.items():
             flat = np.asarray(mat).reshape(-1)
-            where = np.flatnonzero(flat != 0)  # as np.flatnonzero(flat), 7x faster on floats
+            where = np.flatnonzero(flat != 0)  # the entries np.flatnonzero(flat) finds
             if where.size == 0:
                 raise ValueError(f"no observed entries to score in {name!r}")
             self.shapes[name] = np.shape(mat)

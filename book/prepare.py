@@ -8,7 +8,9 @@ read. Standard library only, so it runs in the book's environment and in the
 project's (the tests import it).
 
 Tag mapping (HELPERS.md's convention): ``check`` cells are folded
-(``hide-cell``), ``setup`` and ``record`` cells are removed (``remove-cell``).
+(``hide-cell``), ``setup`` and ``record`` cells are removed (``remove-cell``);
+a code cell whose outputs are all Markdown (the generated "What we found")
+shows its prose only (``remove-input``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,12 @@ def source(cell) -> str:
 def number(stem: str) -> int:
     m = re.match(r"(\d+)", stem)
     return int(m.group(1)) if m else 0
+
+
+def label(stem: str) -> str:
+    """The notebook's number as its file name writes it: "05", "08a"."""
+    m = re.match(r"\d+[a-z]?(?![a-z])", stem)
+    return m.group(0) if m else stem
 
 
 def part_of(stem: str) -> str:
@@ -273,6 +281,13 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
                 tags.append(jb_tag)
         if tags:
             cell.setdefault("metadata", {})["tags"] = tags
+        if "check" in tags:
+            cell["metadata"].setdefault("mystnb", {}).update(
+                code_prompt_show="Show the check", code_prompt_hide="Hide the check")
+        if cell["cell_type"] == "code" and _prose_only(cell) and "remove-input" not in tags:
+            # Prose generated from the computed values ("What we found"): the
+            # page shows the prose; the notebook keeps the code that makes it.
+            cell.setdefault("metadata", {}).setdefault("tags", []).append("remove-input")
         if cell["cell_type"] == "code":
             outputs = []
             for out in cell.get("outputs", []):
@@ -290,12 +305,17 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
     return nb
 
 
+def _prose_only(cell) -> bool:
+    """A code cell whose outputs are all Markdown (IPython.display.Markdown)."""
+    outs = cell.get("outputs", [])
+    return bool(outs) and all("text/markdown" in o.get("data", {}) for o in outs)
+
+
 def numbered_title(text: str, stem: str) -> str:
     """The title heading with the notebook's number in front (as in the index)."""
-    n = re.match(r"\d+", stem)
-    if not n:
+    if not re.match(r"\d", stem):
         return text
-    return re.sub(r"^#\s+(?!\d)", f"# {n.group(0)} · ", text, count=1, flags=re.M)
+    return re.sub(r"^#\s+(?!\d)", f"# {label(stem)} · ", text, count=1, flags=re.M)
 
 
 def launch_line(text: str, stem: str) -> str:
@@ -383,7 +403,7 @@ def index_md(nbs: dict, names: dict | None = None) -> str:
         out += [f"### {name}\n", "| | notebook | the question |", "|---|---|---|"]
         for s in stems:
             q = long_question(s, nbs[s], names).replace("|", "\\|")
-            out.append(f"| {s[:2]} | [{short_name(s, nbs[s], names)}](notebooks/{s}.ipynb) | {q} |")
+            out.append(f"| {label(s)} | [{short_name(s, nbs[s], names)}](notebooks/{s}.ipynb) | {q} |")
         out.append("")
     return "\n".join(out)
 
@@ -408,8 +428,21 @@ def solutions(nbs: dict) -> dict:
         for k, item in enumerate(exercises(nb), 1):
             for target in notebook_links(item):
                 if target in found and target != s:
-                    found[target].append(f"{s[:2]} exercise {k}")
+                    found[target].append(f"{label(s)} exercise {k}")
     return found
+
+
+def _prerequisites_md(stem: str, pre: list) -> str:
+    """Links to ``pre``; the chapter's twins 02 and 03 read "02 or 03" (either
+    will do), except for 04, which compares them."""
+    if not pre:
+        return "none"
+    links = [f"[{label(p)}](notebooks/{p}.ipynb)" for p in pre]
+    twins = [i for i, p in enumerate(pre) if number(p) in (2, 3)]
+    if len(twins) == 2 and number(stem) != 4:
+        either = " or ".join(links[i] for i in twins)
+        links = [either] + [x for i, x in enumerate(links) if i not in twins]
+    return ", ".join(links)
 
 
 def teachers_table(nbs: dict, names: dict | None = None) -> str:
@@ -420,14 +453,14 @@ def teachers_table(nbs: dict, names: dict | None = None) -> str:
             "|---|---|---|---:|---:|---|---:|"]
     for s in stems:
         nb = nbs[s]
-        pre = ", ".join(f"[{p[:2]}](notebooks/{p}.ipynb)" for p in prerequisites(s, stems, nb)) or "none"
+        pre = _prerequisites_md(s, prerequisites(s, stems, nb))
         answers = []
         if number(s) in D2L_EXERCISES:
             answers.append(D2L_EXERCISES[number(s)])
         if sols[s]:
             answers.append("solution to " + ", ".join(sols[s]))
         rows.append(
-            f"| {s[:2]} | [{short_name(s, nb, names)}](notebooks/{s}.ipynb) | {pre} "
+            f"| {label(s)} | [{short_name(s, nb, names)}](notebooks/{s}.ipynb) | {pre} "
             f"| {_minutes(read_minutes(nb))} | {_run(run_seconds(nb))} "
             f"| {'; '.join(answers)} | {len(exercises(nb)) or ''} |")
     return "\n".join(rows)
@@ -439,7 +472,7 @@ def teachers_exercises(nbs: dict, repo_url: str | None = None, ref: str = "main"
     out, without = [], []
     for s, nb in nbs.items():
         items = exercises(nb)
-        link = f"[{s[:2]} {short_name(s, nb, names)}](notebooks/{s}.ipynb)"
+        link = f"[{label(s)} {short_name(s, nb, names)}](notebooks/{s}.ipynb)"
         if not items:
             without.append(link)
             continue
@@ -461,7 +494,7 @@ def toc_yml(nbs: dict) -> str:
         if stems:
             out += [f"  - caption: {name}", "    chapters:"]
             out += [f"      - file: notebooks/{s}" for s in stems]
-    out += ["  - caption: For teachers", "    chapters:", "      - file: teachers"]
+    out += ["  - caption: Teaching", "    chapters:", "      - file: teachers"]
     return "\n".join(out) + "\n"
 
 
@@ -517,8 +550,9 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=BOOK / "_build" / "src")
+    parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
     args = parser.parse_args(argv)
-    print(f"book source: {prepare(args.out)}")
+    print(f"book source: {prepare(args.out, notebooks=args.notebooks)}")
     return 0
 
 

@@ -7,7 +7,7 @@ Markers (registered in pyproject.toml):
 
 * ``data``: needs the real MovieLens 100K archive (every notebook does too);
 * ``notebooks``: a notebook cell run under nbval (marked in the root conftest.py);
-* ``slow``: takes more than about ten seconds on its own.
+* ``slow``: starts fresh interpreters or processes (seconds each).
 
 ``make unit`` runs ``-m "not notebooks and not slow"``;
 ``AUTOREC_SKIP_DATA_CHECK=1 pytest tests -m "not data"`` needs no data at all.

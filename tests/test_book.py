@@ -42,6 +42,7 @@ def test_tags_map_to_jupyter_book_tags():
     tags = [c["metadata"].get("tags", []) for c in out["cells"][1:]]
     assert tags == [["setup", "remove-cell"], ["check", "hide-cell"],
                     ["record", "remove-cell"], []]
+    assert out["cells"][2]["metadata"]["mystnb"]["code_prompt_show"] == "Show the check"
     assert "widgets" not in out["metadata"]
     assert nb["cells"][1]["metadata"]["tags"] == ["setup"]  # the input is not touched
 
@@ -57,6 +58,15 @@ def test_widget_outputs_dropped_and_progress_shown_as_a_terminal_does():
     assert len(outputs) == 1
     assert outputs[0]["text"] == "100%|###| 25/25\nDone\n"
     assert " 0%|" not in outputs[0]["text"]
+
+
+def test_generated_prose_shows_without_its_code():
+    prose = {"output_type": "display_data", "data": {"text/markdown": "- found it", "text/plain": "<md>"}}
+    text = {"output_type": "stream", "name": "stdout", "text": "x\n"}
+    nb = notebook("03_x", code("Markdown(f'...')", outputs=[prose]), code("print(x)", outputs=[text]))
+    out = prepare.prepare_notebook(nb, "03_x", None, "main", {"03_x"})
+    assert out["cells"][1]["metadata"]["tags"] == ["remove-input"]
+    assert "tags" not in out["cells"][2]["metadata"]
 
 
 def test_badge_served_locally_with_a_download_link_and_numbered_title():
@@ -110,9 +120,15 @@ def test_exercises_solutions_and_prerequisites():
     assert prepare.prerequisites("03_chapter", stems, chapter) == ["01_data"]
     assert prepare.prerequisites("05_hidden", stems, nbs["05_hidden"]) == ["03_chapter"]
     assert prepare.part_of("13_appendix_performance") == "Appendix"
+    assert [prepare.label(s) for s in ("08a_protocol", "08_test_masking", "13_appendix")] == \
+        ["08a", "08", "13"]
     table = prepare.teachers_table(nbs, names={})
     row = next(line for line in table.splitlines() if line.startswith("| 05 "))
     assert "D2L 16.4 exercise 1" in row and "solution to 03 exercise 1" in row
+    assert prepare._prerequisites_md("06_x", ["02_a", "03_b"]) == \
+        "[02](notebooks/02_a.ipynb) or [03](notebooks/03_b.ipynb)"
+    assert prepare._prerequisites_md("04_x", ["02_a", "03_b"]) == \
+        "[02](notebooks/02_a.ipynb), [03](notebooks/03_b.ipynb)"
     text = prepare.teachers_exercises(nbs, names={})
     assert "1. Vary the hidden size: [05_hidden](notebooks/05_hidden.ipynb)." in text
 

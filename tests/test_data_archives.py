@@ -80,6 +80,7 @@ def test_zip_bomb_is_refused_in_bounded_memory_and_moved_aside(checksums, tmp_pa
     assert not path.exists() and [p.read_bytes() for p in corrupt_files(tmp_path)] == [blob]
 
 
+@pytest.mark.data
 def test_real_archive_verifies_in_bounded_memory():
     path = D.archive_path()
     if not path.is_file():
@@ -268,14 +269,15 @@ def test_empty_read_only_folder_says_it_is_not_writable(checksums, shared_folder
     assert kind == "DataUnavailableError" and "is not writable" in message, message
 
 
+@pytest.mark.slow
 def test_pytest_reports_a_data_error_in_one_clean_message(tmp_path):
     (tmp_path / "afile").write_text("x")
     env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_DATA=str(tmp_path / "afile"),
                AUTOREC_DATA_URL=closed_port_url())
     env.pop("AUTOREC_SKIP_DATA_CHECK", None)
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
-         "-q", "tests/test_parsing.py::test_describe"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:nbval",
+         "-p", "no:xdist", "-o", "addopts=", "-q", "tests/test_parsing.py::test_describe"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "INTERNALERROR" not in text
@@ -290,3 +292,15 @@ def test_quarantine_names_do_not_overwrite_each_other(checksums, tmp_path):
     assert sorted(p.read_bytes() for p in corrupt_files(tmp_path)) == [
         b"first bad copy", b"second bad copy"]
     assert all(stat.S_ISREG(p.stat().st_mode) for p in corrupt_files(tmp_path))
+
+
+def test_a_lock_held_too_long_is_waited_out(checksums, tmp_path, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    monkeypatch.setattr(D, "LOCK_WAIT", 0.3)
+    (tmp_path / "ml-100k.zip").write_bytes(ARCHIVE)
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert fetch_offline(tmp_path) == tmp_path / "ml-100k.zip"
+    finally:
+        os.close(fd)

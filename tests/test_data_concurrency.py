@@ -27,6 +27,7 @@ def worker(folder, url, barrier, results):
         results.put((type(err).__name__, str(err)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("locking", [True, False], ids=["lock", "no lock"])
 def test_processes_racing_over_a_corrupt_cache_all_succeed(monkeypatch, tmp_path, locking):
     if not locking:  # a system without flock: atomic renames alone must do

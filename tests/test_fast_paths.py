@@ -121,6 +121,7 @@ SETTINGS = ("import os; print(*(os.environ.get(v) for v in ('MXNET_ENGINE_TYPE',
             "arm.mx.nd.ones(2).sum().asscalar())")
 
 
+@pytest.mark.slow
 def test_importing_the_mxnet_adapter_leaves_mxnets_runtime_alone():
     pytest.importorskip("autorec_common.mxnet")
     code = ("import os; os.environ.pop('OMP_NUM_THREADS', None); "
@@ -131,6 +132,7 @@ def test_importing_the_mxnet_adapter_leaves_mxnets_runtime_alone():
     assert _fresh_python(code).split() == ["False", "None", "None", "None", "2.0"]
 
 
+@pytest.mark.slow
 def test_fast_cpu_settings_choose_engine_tuning_and_threads_unless_set():
     pytest.importorskip("autorec_common.mxnet")
     from autorec_common import mxnet_cpu
@@ -151,6 +153,7 @@ def test_fast_cpu_settings_choose_engine_tuning_and_threads_unless_set():
         "ThreadedEnginePerDevice", "1", "1", "2.0"]
 
 
+@pytest.mark.slow
 def test_fast_cpu_settings_refuse_to_run_after_mxnet_is_imported():
     pytest.importorskip("autorec_common.mxnet")
     code = ("import autorec_common.mxnet\nfrom autorec_common.mxnet_cpu import use_fast_cpu_settings\n"
@@ -159,6 +162,7 @@ def test_fast_cpu_settings_refuse_to_run_after_mxnet_is_imported():
     assert _fresh_python(code).split() == ["True"]
 
 
+@pytest.mark.slow
 def test_fast_cpu_settings_start_the_engine_quietly():
     pytest.importorskip("autorec_common.mxnet")
     import subprocess
@@ -171,6 +175,7 @@ def test_fast_cpu_settings_start_the_engine_quietly():
     assert "engine" not in out.stderr
 
 
+@pytest.mark.slow
 def test_mxnet_training_gives_the_same_numbers_with_any_engine_and_tuning():
     """The engine changes when operators run, and operator tuning on how many
     threads; neither changes what they compute."""
@@ -194,6 +199,7 @@ print(repr(hist.final("test")))
     assert len(results) == 1, results
 
 
+@pytest.mark.slow
 def test_mxnet_dataloader_workers_become_threads_under_the_naive_engine():
     """Worker processes never answer under MXNet's NaiveEngine; the fast CPU
     settings switch a DataLoader with workers to threads (with a warning) instead."""
@@ -213,8 +219,8 @@ print(sum(float(b.sum()) for b in loader), len(caught))
 
 
 def test_masked_scorer_finds_the_same_entries_as_flatnonzero(rating_matrix):
-    """The scorer finds observed entries with ``flat != 0`` (fast on floats);
-    that is the same set as ``np.flatnonzero(flat)``, -0.0 and NaN included."""
+    """The scorer finds observed entries with ``flat != 0``: the same set as
+    ``np.flatnonzero(flat)``, -0.0 and NaN included."""
     mat = rating_matrix(seed=4)
     mat[0, :4] = [-0.0, np.nan, 0.5, -2.0]
     where, _ = MaskedScorer({"test": mat}).targets["test"]

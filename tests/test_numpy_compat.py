@@ -50,6 +50,7 @@ def test_financial_stubs_say_what_to_use():
         onp.npv(0.1, [1.0, 2.0])
 
 
+@pytest.mark.slow
 def test_mxnet_imports_without_a_warning():
     pytest.importorskip("autorec_common.mxnet")
     code = ("import warnings; warnings.simplefilter('error', FutureWarning); "

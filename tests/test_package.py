@@ -11,6 +11,7 @@ from autorec_common import grid, run_sweep, summarize
 from autorec_common import results
 
 
+@pytest.mark.slow
 def test_core_and_torch_adapter_import_without_mxnet_or_d2l():
     code = ("import sys; import autorec_common, autorec_common.torch; "
             "bad = [m for m in ('mxnet', 'd2l') if m in sys.modules]; "

@@ -327,6 +327,7 @@ def test_pytorch_notebook_never_imports_mxnet_or_d2l(path):
             assert "import_module" not in src and "__import__" not in src
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", WITHOUT_MXNET, ids=lambda p: p.stem)
 def test_pytorch_notebook_imports_work_without_mxnet_or_d2l(path):
     """Run the notebook's import statements in a fresh interpreter in which

@@ -21,7 +21,7 @@ def test_parse_ratings_round_trip(rating_frame):
 
 @pytest.mark.parametrize("bad, reason", [
     ("1\t2\t3", "expected 4 tab-separated fields, found 3"),
-    ("1\ttwo\t3\t100", "invalid literal"),
+    ("1\ttwo\t3\t100", "'two' is not a whole number"),
     ("1\t2\t7\t100", "rating 7 is outside 1..5"),
     ("0\t2\t3\t100", "ids start at 1"),
 ])
@@ -113,3 +113,63 @@ def test_load_data_in_the_books_shape(rating_frame):
 def test_describe(rating_frame):
     stats = describe(rating_frame(n=120), 30, 40)
     assert stats == {"ratings": 120, "users": 30, "items": 40, "sparsity": 0.9}
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("1\t1\t4\t12", "user 1 rated item 1 already on line 1"),
+    ("1_0\t2\t3\t100", "'1_0' is not a whole number"),
+    ("+3\t2\t3\t100", "'+3' is not a whole number"),
+    ("3\t 2 \t3\t100", "' 2 ' is not a whole number"),
+    ("3\t\u0662\t3\t100", "is not a whole number"),           # an Arabic-Indic digit
+    ("3\t2\t3\t-100", "'-100' is not a whole number"),
+    (f"3\t2\t3\t{2**70}", "is not a whole number"),
+    (f"3\t2\t3\t{2**32}", "timestamp 4294967296 is outside 0..4294967295"),
+])
+def test_strict_fields_and_duplicates_name_file_and_line(bad, reason):
+    text = "1\t1\t5\t10\n2\t3\t4\t11\n" + bad + "\n"
+    with pytest.raises(MalformedDataError) as info:
+        parse_ratings(text, source="my.data")
+    assert "my.data, line 3" in str(info.value) and reason in str(info.value)
+
+
+def test_line_numbers_count_newlines_only():
+    with pytest.raises(MalformedDataError, match="line 3: expected 4"):
+        parse_ratings("1\t1\t5\t10\n\x0c\n1\t2\t3\n", source="f")
+
+
+def test_byte_order_mark_and_crlf_are_accepted():
+    frame = parse_ratings(b"\xef\xbb\xbf1\t1\t5\t10\r\n2\t3\t4\t11\r\n")
+    assert frame.values.tolist() == [[1, 1, 5, 10], [2, 3, 4, 11]]
+
+
+def test_bulk_and_line_by_line_parsing_agree(monkeypatch, rating_frame):
+    from autorec_common import data as D
+
+    text = to_text(rating_frame(n=500)) + "\r\n\n  \n"
+    fast = parse_ratings(text)
+    monkeypatch.setattr(D, "_parse_ratings_fast", lambda lines: None)
+    pd.testing.assert_frame_equal(parse_ratings(text), fast)
+
+
+def item_line(item_id="1", flags=None, date="01-Jan-1995"):
+    flags = flags or ["0"] * len(GENRES)
+    return f"{item_id}|Toy Story (1995)|{date}||http://x|" + "|".join(flags)
+
+
+@pytest.mark.parametrize("lines, reason", [
+    ([item_line(flags=["2"] + ["0"] * 18)], "line 1: genre flag '2' is not 0 or 1"),
+    ([item_line(flags=[" 1"] + ["0"] * 18)], "genre flag ' 1' is not 0 or 1"),
+    ([item_line(), item_line("2"), item_line("1")], "line 3: item 1 is already on line 1"),
+    ([item_line("1_0")], "'1_0' is not a whole number"),
+    ([item_line(date="31-Feb-1995")], "release date '31-Feb-1995' is not like"),
+    (["", "  "], "no items found"),
+])
+def test_parse_items_rejects_what_is_not_the_format(lines, reason):
+    with pytest.raises(MalformedDataError) as info:
+        parse_items("\n".join(lines).encode("latin-1"), source="my.item")
+    assert "my.item" in str(info.value) and reason in str(info.value)
+
+
+def test_parse_items_accepts_text_and_an_empty_date():
+    items = parse_items(item_line(date="") + "\n" + item_line("2"))
+    assert items.release_date.isna().tolist() == [True, False]

@@ -1,0 +1,202 @@
+"""The results recorder and the README generator under hostile input: whole
+files or none, errors that name the file, a table that is never erased."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autorec_common import results
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def entry(value=0.9, label="test RMSE", digits=3):
+    return {"label": label, "value": value, "std": None, "n": None, "digits": digits}
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A README with markers and a results folder with one notebook's file."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "01_demo.json").write_text(json.dumps({"rmse": entry()}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results.START}\nold\n{results.END}\nend\n")
+    return tmp_path
+
+
+def generate(project, *extra):
+    return results.main(["--readme", str(project / "README.md"),
+                         "--results", str(project / "results"), *extra])
+
+
+def run_with_file_size_limit(code: str, limit: int, cwd: Path):
+    """Run ``code`` in a child whose writes fail past ``limit`` bytes per file,
+    as on a full disk."""
+    prelude = ("import resource, signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+               f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n")
+    return subprocess.run([sys.executable, "-c", prelude + code], cwd=cwd,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_readme_survives_a_full_disk(project):
+    (project / "results" / "02_big.json").write_text(json.dumps(
+        {f"k{i}": entry(label="x" * 60) for i in range(100)}))
+    before = (project / "README.md").read_text()
+    code = ("from autorec_common import results; "
+            "results.main(['--readme', 'README.md', '--results', 'results'])")
+    out = run_with_file_size_limit(code, 4096, project)
+    assert out.returncode != 0 and "File too large" in out.stderr
+    assert (project / "README.md").read_text() == before
+    assert sorted(p.name for p in project.iterdir()) == ["README.md", "results"]
+
+
+def test_results_file_survives_a_full_disk(project):
+    code = ("import os; os.environ['AUTOREC_RESULTS'] = 'results'\n"
+            "from autorec_common import results\n"
+            "for i in range(100): results.record('01_demo', f'k{i}', 0.5, label='x' * 60)")
+    out = run_with_file_size_limit(code, 4096, project)
+    assert out.returncode != 0 and "File too large" in out.stderr
+    kept = json.loads((project / "results" / "01_demo.json").read_text())
+    assert kept and set(kept) == {f"k{i}" for i in range(len(kept))}  # the last whole file
+    assert [p.name for p in (project / "results").iterdir()] == ["01_demo.json"]
+
+
+def test_atomic_write_keeps_the_mode_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "README.md"
+    path.write_text("old")
+    path.chmod(0o640)
+    results.atomic_write_text(path, "new ±")
+    assert path.read_text(encoding="utf-8") == "new ±" and path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["README.md"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('{"rmse": {"label": "x", "value": 0.9', "cannot be read as JSON"),
+    ("", "cannot be read as JSON"),
+    ("[1, 2]", "expected an object of entries, found list"),
+    ('{"rmse": {"label": "x", "value": 0.9, "std": null, "n": null}}',
+     "entry 'rmse' is not a recorded result"),
+])
+def test_a_bad_results_file_is_named_and_the_readme_kept(project, capsys, content, reason):
+    bad = project / "results" / "03_bad.json"
+    bad.write_text(content)
+    before = (project / "README.md").read_text()
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and reason in err
+    assert (project / "README.md").read_text() == before
+    with pytest.raises(results.ResultsError, match="03_bad.json"):
+        results.load(project / "results")
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_no_results_never_erases_the_table(project, capsys, folder):
+    shutil.rmtree(project / "results")
+    if folder == "empty":
+        (project / "results").mkdir()
+    (project / "README.md").write_text(
+        f"intro\n{results.START}\n| a | b |\n{results.END}\nend\n")
+    before = (project / "README.md").read_text()
+    assert generate(project) == 2 and generate(project, "--check") == 2
+    assert "refusing to empty" in capsys.readouterr().err
+    assert (project / "README.md").read_text() == before
+
+
+def test_markers_out_of_order_are_an_error_not_a_crash(project, capsys):
+    (project / "README.md").write_text(f"{results.END}\n{results.START}\n")
+    assert generate(project) == 2
+    assert "needs one" in capsys.readouterr().err
+
+
+def test_a_dropped_notebook_is_reported(project, capsys):
+    assert generate(project) == 0
+    (project / "results" / "02_other.json").write_text(json.dumps({"x": entry()}))
+    (project / "results" / "01_demo.json").unlink()
+    assert generate(project) == 0
+    assert "no longer lists 01_demo" in capsys.readouterr().err
+
+
+def test_labels_cannot_break_the_table_or_its_markers(project):
+    (project / "results" / "01_demo.json").write_text(json.dumps({
+        "a": entry(label="RMSE | MAE"), "b": entry(label="two\nlines"),
+        "c": entry(label=f"sneaky {results.END}")}))
+    assert generate(project) == 0
+    first = (project / "README.md").read_text()
+    assert r"| RMSE \| MAE |" in first and "| two lines |" in first
+    assert first.count(results.END) == 1
+    assert generate(project) == 0 and generate(project, "--check") == 0
+    assert (project / "README.md").read_text() == first
+    rows = [line for line in first.splitlines() if line.startswith("| [")]
+    assert len(rows) == 3 and all(line.replace(r"\|", "").count("|") == 5 for line in rows)
+
+
+def test_record_refuses_a_name_that_leaves_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "r"))
+    for name in ("../../escaped", "a/b", "", ".hidden"):
+        with pytest.raises(ValueError, match="plain file name"):
+            results.record(name, "k", 1.0)
+    assert not (tmp_path / "escaped.json").exists()
+
+
+def test_record_names_a_corrupt_file_it_would_add_to(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    results.record("09_demo", "a", 1.0)
+    (tmp_path / "09_demo.json").write_text("{not json")
+    with pytest.raises(results.ResultsError, match="09_demo.json"):
+        results.record("09_demo", "b", 2.0)
+
+
+def test_installed_outside_a_checkout_writes_to_the_user_cache(tmp_path):
+    site = tmp_path / "site-packages"
+    shutil.copytree(REPO / "autorec_common", site / "autorec_common",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    env = {k: v for k, v in os.environ.items()
+           if k not in (results.RESULTS_ENV, "AUTOREC_DATA")}
+    env.update(PYTHONPATH=str(site), XDG_CACHE_HOME=str(cache), HOME=str(tmp_path))
+    code = ("import autorec_common as ac; from autorec_common import results; "
+            "ac.record('01_demo', 'rmse', 0.9); "
+            "print(results.results_dir()); print(ac.data_dir())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    where, data = out.stdout.split()
+    assert Path(where) == cache / "autorec-notebooks" / "results"
+    assert Path(data) == cache / "autorec-notebooks"
+    assert (Path(where) / "01_demo.json").is_file()
+    assert not (site / "results").exists()
+
+
+def test_in_a_checkout_results_go_to_its_results_folder(monkeypatch):
+    monkeypatch.delenv(results.RESULTS_ENV, raising=False)
+    assert results.results_dir() == REPO / "results"
+
+
+def test_record_into_an_unusable_folder_names_the_variable(tmp_path, monkeypatch):
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "afile"))
+    with pytest.raises(results.ResultsError, match=results.RESULTS_ENV):
+        results.record("01_demo", "k", 1.0)
+
+
+def test_a_readme_not_in_utf8_is_an_error(project, capsys):
+    (project / "README.md").write_bytes(b"\xff\xfe" + results.START.encode())
+    assert generate(project) == 2 and "error:" in capsys.readouterr().err
+
+
+def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
+    path = tmp_path / "README.md"
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = tmp_path / f".README.md.{child.stdout.strip()}-0000.tmp"
+    alive = tmp_path / f".README.md.{os.getpid()}-1111.tmp"
+    dead.write_text("half")
+    alive.write_text("in progress")
+    results.atomic_write_text(path, "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "README.md"]

@@ -25,6 +25,7 @@ import sys
 import time
 
 MXNET_VERSION = "1.9.1"
+D2L_VERSION = "1.0.3"  # notebook 02 runs the book's own loop from it
 
 
 class ColabSetupError(RuntimeError):
@@ -47,7 +48,8 @@ def installed_version(distribution: str) -> str | None:
 def missing_for_mxnet() -> list[str]:
     """The pip requirements MXNet 1.9.1 needs here and lacks, without importing it.
 
-    MXNet itself; and setuptools on Python 3.12 and later, where MXNet's
+    MXNet itself; d2l 1.0.3, whose MXNet loop notebook 02 runs (without its
+    pins of 2023's NumPy and pandas); and setuptools on Python 3.12 and later, where MXNet's
     ``import distutils`` is served by setuptools. Of MXNet's declared
     dependencies, ``numpy<2`` is the one left out on purpose, ``requests``
     comes with this package, and ``graphviz`` is imported only to draw a
@@ -56,6 +58,8 @@ def missing_for_mxnet() -> list[str]:
     need = []
     if installed_version("mxnet") != MXNET_VERSION:
         need.append(f"mxnet=={MXNET_VERSION}")
+    if installed_version("d2l") != D2L_VERSION:
+        need.append(f"d2l=={D2L_VERSION}")
     if sys.version_info >= (3, 12) and installed_version("setuptools") is None:
         need.append("setuptools")
     return need
@@ -102,7 +106,7 @@ def setup(mxnet: bool = False) -> str | None:
                 done += ("; another MXNet was already imported: restart the session "
                          "(Runtime > Restart session) and run the notebook again")
         else:
-            done += f"; MXNet {MXNET_VERSION} was already installed"
+            done += f"; MXNet {MXNET_VERSION} and d2l {D2L_VERSION} were already installed"
     line = f"Colab setup: {done}."
     print(line)
     return line

@@ -113,12 +113,14 @@ def test_setup_installs_mxnet_without_its_dependencies_when_missing(fake_colab, 
     monkeypatch.setattr(colab, "installed_version", versions.get)
     line = colab.setup(mxnet=True)
     [command] = fake_colab
-    assert command[1:] == ["-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1"]
+    assert command[1:] == ["-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1",
+                           "d2l==1.0.3"]
     assert "NumPy 2.1.3 kept" in line and capsys.readouterr().out == line + "\n"
 
 
 def test_setup_does_not_reinstall_mxnet(fake_colab, monkeypatch, capsys):
-    monkeypatch.setattr(colab, "installed_version", {"mxnet": "1.9.1", "setuptools": "1"}.get)
+    monkeypatch.setattr(colab, "installed_version", {"mxnet": "1.9.1", "d2l": "1.0.3",
+                                                       "setuptools": "1"}.get)
     assert "already installed" in colab.setup(mxnet=True)
     assert colab.setup() == f"Colab setup: autorec_common ({project.REF}) is installed."
     assert fake_colab == []

@@ -36,7 +36,10 @@ project = _load_project()
 NOTEBOOKS = ROOT / "notebooks"
 # The notebooks that cannot run without MXNet; the others run their MXNet
 # sections only when MXNet is installed.
-NEEDS_MXNET = {"02_autorec_mxnet", "04_framework_comparison", "13_appendix_performance"}
+NEEDS_MXNET = {"02_autorec_mxnet", "04_framework_comparison", "13_appendix_performance",
+               # these still import MXNet unconditionally
+               "05_hidden_size", "07_activations", "09_user_vs_item", "10_autorec_vs_mf",
+               "12_cdae_topn"}
 SETUP_TAG = "setup"
 BADGE = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$")
 

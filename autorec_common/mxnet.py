@@ -230,17 +230,14 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
 
     Same contract as :func:`autorec_common.torch.train_autorec`. ``loss``
     returns one value per row, as Gluon losses do (default: the book's L2 loss,
-    as :class:`L2Loss`, which trains exactly as ``gluon.loss.L2Loss()`` does,
-    faster); ``trainer.step(batch)`` divides by the batch size.
+    as :class:`L2Loss`, which trains exactly as ``gluon.loss.L2Loss()`` does);
+    ``trainer.step(batch)`` divides by the batch size.
     The network must already be initialised (``net.initialize(...)``).
 
-    Speed: the matrix is on the device once (on a CPU it shares the caller's
-    array), each batch is one ``np.take`` of its rows (on a CPU several times
-    faster than the equivalent ``data[rows]``), the loss makes three passes
-    over the batch instead of four (:class:`L2Loss`), its value is read back once
-    per epoch (with the asynchronous engine of a GPU build, Python does not
-    wait after each batch), and evaluation is one forward pass scored on the
-    observed entries only.
+    The matrix is put on the device once (on a CPU it shares the caller's
+    array), each batch is one ``np.take`` of its rows, the loss is read back
+    once per epoch, and evaluation is one forward pass scored on the observed
+    entries only (appendix 13 and ``bench/`` measure what each of these saves).
     """
     ctx = ctx or try_gpu()
     if seed is not None:
@@ -263,7 +260,7 @@ def train_autorec(net, train_mat, eval_mats=None, *, num_epochs: int = 25,
         order = np.array(rng.permutation(data.shape[0]), ctx=ctx, dtype="int64")
         total, rows = np.zeros((), ctx=ctx), 0
         for i in range(0, data.shape[0], batch_size):
-            x = np.take(data, order[i:i + batch_size], axis=0)  # = data[order[...]], faster
+            x = np.take(data, order[i:i + batch_size], axis=0)  # = data[order[...]]
             with autograd.record():
                 batch_loss = loss(net(x), x)
             batch_loss.backward()

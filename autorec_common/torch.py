@@ -185,11 +185,10 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
     ``eval_every=k`` evaluates only every k-th epoch and after the last one
     (sweeps that need only the final RMSE save the per-epoch passes).
 
-    Speed: the whole matrix lives on the device once (on a CPU it shares the
-    caller's float32 array), each batch is one ``index_select`` of its rows
-    (on a CPU several times faster than the equivalent ``data[rows]``), Adam runs
-    as one fused kernel per parameter, and evaluation is one forward pass
-    scored on the observed entries only. ``fused=False`` uses PyTorch's default
+    The whole matrix is put on the device once (on a CPU it shares the
+    caller's float32 array), each batch is one ``index_select`` of its rows,
+    Adam runs as one fused kernel per parameter, and evaluation is one forward
+    pass scored on the observed entries only. ``fused=False`` uses PyTorch's default
     Adam update instead of the fused one (equal up to float32 rounding): then
     the run is, bit for bit, the loop that notebook 03 writes out.
     """
@@ -210,7 +209,7 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
         order = torch.randperm(len(data), generator=generator).to(device)
         total = torch.zeros((), device=device)
         for i in range(0, len(data), batch_size):
-            x = data.index_select(0, order[i:i + batch_size])  # = data[order[...]], faster
+            x = data.index_select(0, order[i:i + batch_size])  # = data[order[...]]
             optimizer.zero_grad(set_to_none=True)
             batch_loss = loss(net(x), x)
             batch_loss.backward()

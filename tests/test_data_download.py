@@ -2,12 +2,10 @@
 deadline, a size cap, retries of 5xx, recognisable temporary files cleaned on
 the next run, and a URL that can point at a mirror."""
 
-import http.server
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -15,36 +13,13 @@ import pytest
 
 from autorec_common import data as D
 from test_fetch import ARCHIVE, MEMBERS, checksums  # noqa: F401
+from test_fetch import Server as BaseServer
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-class Server:
-    """Serves ``routes[path]``: ``(status, body)`` or a function of the handler."""
-
-    def __init__(self):
-        self.routes, self.hits, self.stop = {}, [], threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.hits.append(self.path)
-                route = server.routes.get(self.path, (404, b"not found"))
-                if callable(route):
-                    return route(self)
-                status, body = route
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+class Server(BaseServer):
+    """The fetch tests' server, with routes that send their answer slowly."""
 
     def trickle(self, handler, headers=True, every=0.5, limit=20.0):
         """Send one byte every ``every`` seconds (of the body, or of the headers)."""
@@ -65,11 +40,6 @@ class Server:
                 time.sleep(every)
         except OSError:
             return
-
-    def close(self):
-        self.stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

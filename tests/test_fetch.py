@@ -45,15 +45,20 @@ def checksums(monkeypatch):
 
 
 class Server:
-    """Serves ``routes[path] = (status, body)`` on 127.0.0.1."""
+    """Serves ``routes[path]`` on 127.0.0.1: ``(status, body)``, or a function
+    of the request handler that answers it; ``hits`` lists the paths asked for."""
 
     def __init__(self):
-        self.routes = {}
-        routes = self.routes
+        self.routes, self.hits, self.stop = {}, [], threading.Event()
+        server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                status, body = routes.get(self.path, (404, b"not found"))
+                server.hits.append(self.path)
+                route = server.routes.get(self.path, (404, b"not found"))
+                if callable(route):
+                    return route(self)
+                status, body = route
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -63,10 +68,12 @@ class Server:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self):
+        self.stop.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -294,12 +294,9 @@ def work_book(spec):
     ``spec["mx_engine"]`` or ``spec["mx_tuning"]`` is given."""
     import warnings
 
-    import numpy
+    from autorec_common._numpy_compat import restore
 
-    with warnings.catch_warnings():  # NumPy 1.2x warns that numpy.bool is deprecated
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if not hasattr(numpy, "bool"):  # as autorec_common.mxnet does, without its threads
-            numpy.bool = bool
+    restore()  # the NumPy names MXNet 1.9.1 uses, as autorec_common.mxnet restores them
     apply_mx_settings(spec)
     if spec.get("mx_engine"):
         # with our settings, our module's guard too: under the NaiveEngine the

@@ -102,7 +102,7 @@ book-test: $(BOOK_STAMP)
 # NumPy, SciPy, pandas, matplotlib, IPython and ipykernel; no MXNet, no d2l), the
 # package installed by each notebook's own setup cell from a git clone of HEAD
 # (tests/colab/colab_check.py). pip's downloads and Colab's preinstalled
-# packages are kept in .cache/colab-check, so a rerun takes a few minutes.
+# packages are kept in .cache/colab-check, so a rerun does not download them again.
 .PHONY: colab-check
 colab-check: $(STAMP)
 	nice -n 10 "$(PY)" tests/colab/colab_check.py

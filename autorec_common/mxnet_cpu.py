@@ -1,7 +1,7 @@
 """MXNet speed settings for a CPU, applied only when asked for.
 
 Importing :mod:`autorec_common.mxnet` leaves MXNet's runtime as MXNet sets it
-up. A reader who wants the faster CPU configuration that this collection's
+up. A reader who wants the CPU configuration that this collection's
 benchmark and notebooks use calls, *before MXNet is imported*::
 
     from autorec_common.mxnet_cpu import use_fast_cpu_settings
@@ -17,8 +17,9 @@ notebook 13 (performance and reproducibility):
   on Intel CPUs assumes two hyper-threads per core and uses half the logical
   CPUs, which on machines without hyper-threads leaves half the cores idle.
   Skipped when ``OMP_NUM_THREADS`` or ``MXNET_OMP_MAX_THREADS`` is set.
-- ``MXNET_USE_OPERATOR_TUNING=0`` (CPU-only build): MXNet's start-up timing of
-  elementwise operators, which on 2 cores decides to run them on one thread.
+- ``MXNET_USE_OPERATOR_TUNING=0`` (CPU-only build): turns off MXNet's start-up
+  timing of elementwise operators, which picks their thread count from the
+  same halved core count and can leave them on one thread.
 - ``MXNET_ENGINE_TYPE=NaiveEngine`` (CPU-only build): the synchronous engine,
   whose scheduling does not compete with the operators' own threads. Under it
   ``gluon.data.DataLoader`` worker processes never answer, so a DataLoader

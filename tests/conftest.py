@@ -7,7 +7,7 @@ Markers (registered in pyproject.toml):
 
 * ``data``: needs the real MovieLens 100K archive (every notebook does too);
 * ``notebooks``: a notebook cell run under nbval (marked in the root conftest.py);
-* ``slow``: starts fresh interpreters or processes (seconds each).
+* ``slow``: starts fresh interpreters or processes; ``make unit`` leaves it out.
 
 ``make unit`` runs ``-m "not notebooks and not slow"``;
 ``AUTOREC_SKIP_DATA_CHECK=1 pytest tests -m "not data"`` needs no data at all.

@@ -38,7 +38,7 @@ NOTEBOOKS = ROOT / "notebooks"
 # sections only when MXNet is installed.
 NEEDS_MXNET = {"02_autorec_mxnet", "04_framework_comparison", "13_appendix_performance",
                # these still import MXNet unconditionally
-               "05_hidden_size", "10_autorec_vs_mf"}
+               "05_hidden_size"}
 SETUP_TAG = "setup"
 BADGE = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$")
 

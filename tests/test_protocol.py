@@ -1,5 +1,6 @@
 """The evidence protocol on synthetic data (no training of real models)."""
 
+import json
 import math
 
 import numpy as np
@@ -144,6 +145,19 @@ def test_reference_result_reads_the_recorded_number(tmp_path):
     (tmp_path / "05_hidden_size.json").write_text("{}")
     with pytest.raises(KeyError):
         protocol.reference_result(tmp_path)
+
+
+# Where a notebook reruns the reference on its seeds, it records the same number.
+REFERENCE_REUSED = [("06_depth", "test_rmse_1_layer"), ("07_activations", "book_pair_test_rmse"),
+                    ("10_autorec_vs_mf", "i_autorec_random")]
+
+
+@pytest.mark.parametrize("stem, key", REFERENCE_REUSED)
+def test_notebooks_record_the_one_reference_number(stem, key):
+    reference = protocol.reference_result()
+    entry = json.loads((protocol.REPO / "results" / f"{stem}.json").read_text())[key]
+    assert entry["n"] == reference["n"] == len(protocol.SEEDS)
+    assert entry["value"] == pytest.approx(reference["value"], abs=1e-4), (stem, key)
 
 
 class _Mats:

@@ -36,9 +36,7 @@ project = _load_project()
 NOTEBOOKS = ROOT / "notebooks"
 # The notebooks that cannot run without MXNet; the others run their MXNet
 # sections only when MXNet is installed.
-NEEDS_MXNET = {"02_autorec_mxnet", "04_framework_comparison", "13_appendix_performance",
-               # these still import MXNet unconditionally
-               "05_hidden_size"}
+NEEDS_MXNET = {"02_autorec_mxnet", "04_framework_comparison", "13_appendix_performance"}
 SETUP_TAG = "setup"
 BADGE = re.compile(r"^\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$")
 

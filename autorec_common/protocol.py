@@ -206,8 +206,9 @@ def fit(mats, seed: int, *, hidden=500, lr: float = 0.002, wd: float = 1e-5,
     ``art.AutoRec``) on ``mats.train`` with early stopping on ``mats.valid``
     (evaluated every ``eval_every`` epochs, stopping after ``patience``
     evaluations without improvement, best weights restored). If the kept epoch
-    is within ``eval_every`` of the cap, the run is repeated with the cap
-    doubled, up to ``max_epochs`` (default four times ``num_epochs``).
+    is within ``eval_every`` of the cap, the cap is doubled, up to
+    ``max_epochs`` (default four times ``num_epochs``); the run goes on where
+    it stopped, with the numbers a restart from scratch would give.
 
     Returns ``valid_rmse``, ``train_rmse`` (observed training ratings),
     ``test_rmse`` (held-out ratings, scored once), ``epochs`` (the kept epoch),
@@ -222,17 +223,30 @@ def fit(mats, seed: int, *, hidden=500, lr: float = 0.002, wd: float = 1e-5,
                          "matrices with valid_ratio > 0")
     model = model or art.AutoRec
     max_epochs = max_epochs or 4 * num_epochs
-    cap = num_epochs
-    while True:
+    caps = [num_epochs]
+    while caps[-1] < max_epochs:
+        caps.append(min(2 * caps[-1], max_epochs))
+
+    def run(num_epochs, stop_at=None):
         art.seed_everything(seed)
         net = model(hidden, mats.train.shape[1], dropout, **model_kw)
-        hist = art.train_autorec(net, mats.train, {"valid": mats.valid}, num_epochs=cap,
-                                 batch_size=batch_size, lr=lr, wd=wd, seed=seed,
-                                 patience=patience, eval_every=eval_every, progress=False)
-        capped = at_cap(hist.best_epoch, cap, eval_every)
-        if not capped or cap >= max_epochs:
-            break
-        cap = min(2 * cap, max_epochs)
+        return net, art.train_autorec(
+            net, mats.train, {"valid": mats.valid}, num_epochs=num_epochs,
+            batch_size=batch_size, lr=lr, wd=wd, seed=seed, patience=patience,
+            eval_every=eval_every, progress=False, stop_at=stop_at)
+
+    if all(c % eval_every == 0 for c in caps):
+        # One run that stops at a cap unless it is still improving there: the
+        # epochs of restarting with the cap doubled, without repeating them.
+        net, hist = run(caps[-1], lambda epoch, best: epoch in caps
+                        and not at_cap(best, epoch, eval_every))
+        cap = next(c for c in caps if c >= hist.rows[-1]["epoch"])
+    else:
+        for cap in caps:
+            net, hist = run(cap)
+            if not at_cap(hist.best_epoch, cap, eval_every):
+                break
+    capped = at_cap(hist.best_epoch, cap, eval_every)
     recon = art.predict(net, mats.train)
     out = {"valid_rmse": hist.final("valid"), "train_rmse": masked_rmse(recon, mats.train),
            "epochs": hist.best_epoch, "cap": cap, "at_cap": bool(capped)}

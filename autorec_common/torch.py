@@ -174,7 +174,7 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
                   batch_size: int = 256, lr: float = 0.002, wd: float = 1e-5,
                   loss=l2_loss, device=None, seed: int | None = None,
                   patience: int | None = None, eval_every: int = 1, progress: bool = True,
-                  desc: str = "PyTorch", fused: bool = True) -> History:
+                  desc: str = "PyTorch", fused: bool = True, stop_at=None) -> History:
     """Train an autoencoder to reconstruct the rows of ``train_mat`` with Adam.
 
     ``eval_mats`` is a matrix (scored as "test") or a mapping of names to
@@ -184,6 +184,8 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
     improved for that many evaluations, and the best weights are restored.
     ``eval_every=k`` evaluates only every k-th epoch and after the last one
     (sweeps that need only the final RMSE save the per-epoch passes).
+    ``stop_at(epoch, best_epoch)`` is asked after each evaluation whether to
+    stop there too.
 
     The whole matrix is put on the device once (on a CPU it shares the
     caller's float32 array), each batch is one ``index_select`` of its rows,
@@ -202,7 +204,8 @@ def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int 
     generator = torch.Generator().manual_seed(seed if seed is not None else 0)
     bar = progress_bar(num_epochs, progress, desc)
     end = EpochEnd(eval_mats, num_epochs, eval_every, patience,
-                   snapshot=lambda: copy.deepcopy(net.state_dict()), bar=bar)
+                   snapshot=lambda: copy.deepcopy(net.state_dict()), bar=bar,
+                   stop_at=stop_at)
     for epoch in bar:
         net.train()
         start = time.perf_counter()

@@ -115,16 +115,18 @@ class EpochEnd:
 
     ``snapshot()`` (a copy of the current weights) is called whenever the
     first evaluation set's RMSE improves; :attr:`best` holds the last copy.
+    ``stop_at(epoch, best_epoch)``, if given, is asked after each evaluation
+    whether to stop there as well.
     """
 
     def __init__(self, eval_mats, num_epochs: int, eval_every: int, patience: int | None,
-                 snapshot, bar):
+                 snapshot, bar, stop_at=None):
         self.evals = as_eval_dict(eval_mats)
         self.scorer = MaskedScorer(self.evals)
         self.first = next(iter(self.evals), None)
         self.num_epochs, self.eval_every = num_epochs, eval_every
         self.stopper = EarlyStopping(patience)
-        self.snapshot, self.bar = snapshot, bar
+        self.snapshot, self.bar, self.stop_at = snapshot, bar, stop_at
         self.history, self.best = History(), None
 
     def __call__(self, epoch: int, train_loss: float, seconds: float, reconstruct) -> bool:
@@ -144,7 +146,7 @@ class EpochEnd:
         improved, stop = self.stopper.update(epoch, row[f"{self.first}_rmse"])
         if improved:
             self.best = self.snapshot()
-        return stop
+        return stop or bool(self.stop_at and self.stop_at(epoch, self.stopper.best_epoch))
 
     def finish(self, restore) -> History:
         """Call ``restore(best)`` if early stopping kept a copy; the history."""

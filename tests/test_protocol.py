@@ -181,3 +181,27 @@ def test_fit_raises_the_cap_when_the_best_epoch_is_at_it():
     again = protocol.fit(mats, seed=0, hidden=8, lr=1e-4, num_epochs=4, eval_every=1,
                          patience=2, max_epochs=16, batch_size=8)
     assert again["valid_rmse"] == out["valid_rmse"]   # same seed, same numbers
+
+
+# lr 0.03, every 2 epochs: stops at cap 8, still patient; lr 0.01: stops by
+# patience between caps; every 3 epochs the caps 2, 4, 8, 16 are not all evaluated.
+@pytest.mark.parametrize("lr, eval_every", [(0.03, 2), (0.01, 2), (0.03, 3)])
+def test_fit_equals_restarting_with_the_cap_doubled(lr, eval_every):
+    """``fit`` gives, bit for bit, the run of its rule: restart from scratch with
+    the cap doubled while the kept epoch is at the cap."""
+    art = pytest.importorskip("autorec_common.torch")
+    from autorec_common.metrics import masked_rmse
+    mats, settings = _Mats(), dict(batch_size=8, lr=lr, wd=1e-5, seed=0, patience=2,
+                                   eval_every=eval_every, progress=False)
+    for cap in (2, 4, 8, 16):
+        art.seed_everything(0)
+        net = art.AutoRec(8, mats.train.shape[1], 0.05)
+        hist = art.train_autorec(net, mats.train, {"valid": mats.valid}, num_epochs=cap,
+                                 **settings)
+        if not protocol.at_cap(hist.best_epoch, cap, eval_every):
+            break
+    out = protocol.fit(mats, seed=0, hidden=8, lr=lr, num_epochs=2, eval_every=eval_every,
+                       patience=2, max_epochs=16, batch_size=8)
+    assert cap > 2 and out["cap"] == cap and out["epochs"] == hist.best_epoch
+    assert out["valid_rmse"] == hist.final("valid")
+    assert out["test_rmse"] == masked_rmse(art.predict(net, mats.train), mats.test)

@@ -1,5 +1,6 @@
 """The generated Colab cells (tools/notebook_cells.py) and the setup they call (autorec_common.colab)."""
 
+import ast
 import importlib.util
 import json
 import subprocess
@@ -134,3 +135,37 @@ def test_setup_shows_pip_output_only_on_failure(monkeypatch, capsys):
     with pytest.raises(colab.ColabSetupError, match="internet"):
         colab.setup(mxnet=True)
     assert "ERROR: no network" in capsys.readouterr().err
+
+
+MXNET_MODULES = ("mxnet", "d2l", "autorec_common.mxnet", "autorec_common.mxnet_cpu")
+
+
+def unguarded_mxnet_imports(path: Path) -> list[str]:
+    """Imports of MXNet (or of what needs it) at the top level of a code cell,
+    outside any ``if``/``try``: the ones that fail without MXNet."""
+    found = []
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code" or "setup" in cell["metadata"].get("tags", []):
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        source = "\n".join(line[:len(line) - len(line.lstrip())] + "pass"
+                           if line.lstrip().startswith(("%", "!")) else line for line in lines)
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            found += [n for n in names if any(n == m or n.startswith(m + ".")
+                                              for m in MXNET_MODULES)]
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(cells.NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_only_the_mxnet_notebooks_import_mxnet_unguarded(path):
+    imports = unguarded_mxnet_imports(path)
+    if path.stem in cells.NEEDS_MXNET:
+        assert imports, f"{path.stem} no longer needs MXNet: drop it from NEEDS_MXNET"
+    else:
+        assert not imports, f"{path.name} imports {imports} outside a guard: it fails without MXNet"

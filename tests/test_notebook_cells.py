@@ -143,14 +143,14 @@ MXNET_MODULES = ("mxnet", "d2l", "autorec_common.mxnet", "autorec_common.mxnet_c
 def unguarded_mxnet_imports(path: Path) -> list[str]:
     """Imports of MXNet (or of what needs it) at the top level of a code cell,
     outside any ``if``/``try``: the ones that fail without MXNet."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
     found = []
     for cell in json.loads(path.read_text())["cells"]:
         if cell["cell_type"] != "code" or "setup" in cell["metadata"].get("tags", []):
             continue
-        lines = "".join(cell["source"]).splitlines()
-        source = "\n".join(line[:len(line) - len(line.lstrip())] + "pass"
-                           if line.lstrip().startswith(("%", "!")) else line for line in lines)
-        for node in ast.parse(source).body:
+        python = TransformerManager().transform_cell("".join(cell["source"]))  # magics
+        for node in ast.parse(python).body:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):

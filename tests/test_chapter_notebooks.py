@@ -165,7 +165,7 @@ def test_notebook_03_definitions_are_the_packages_bit_for_bit():
 @pytest.mark.parametrize("change", [
     {"0.5 * F.mse_loss(pred, target)": "F.mse_loss(pred, target)"},       # loss scale
     {"if self.training:": "if False:"},                                    # no mask
-    {"np.mean(errors ** 2)": "np.mean(errors[1:] ** 2)"},                  # evaluator
+    {"np.mean(errors**2)": "np.mean(errors[1:] ** 2)"},                  # evaluator
 ], ids=["loss", "mask", "evaluator"])
 def test_notebook_03_check_fails_when_the_notebook_diverges(change):
     pytest.importorskip("torch")

@@ -49,10 +49,12 @@ def setup_source(stem: str, requirement: str | None = None) -> str:
     return "\n".join([
         f"# Colab only: install {what}; elsewhere this cell does nothing.",
         "import sys",
+        "",
         'if "google.colab" in sys.modules:',
         f'    !pip install -qq "{requirement}"',
-        "    import autorec_common.colab; autorec_common.colab.setup("
-        + ("mxnet=True" if mxnet else "") + ")",
+        "    import autorec_common.colab",
+        "",
+        "    autorec_common.colab.setup(" + ("mxnet=True" if mxnet else "") + ")",
     ])
 
 

@@ -126,7 +126,7 @@ def test_memory_error_is_a_data_error_and_the_archive_moved_aside(checksums, tmp
     def no_memory(*args):
         raise MemoryError
 
-    monkeypatch.setattr(D, "_hash_stream", no_memory)
+    monkeypatch.setattr(D.verify, "_hash_stream", no_memory)
     (tmp_path / "ml-100k.zip").write_bytes(ARCHIVE)
     with pytest.warns(UserWarning), pytest.raises(D.DataUnavailableError,
                                                   match="memory ran out"):
@@ -296,7 +296,7 @@ def test_quarantine_names_do_not_overwrite_each_other(checksums, tmp_path):
 
 def test_a_lock_held_too_long_is_waited_out(checksums, tmp_path, monkeypatch):
     fcntl = pytest.importorskip("fcntl")
-    monkeypatch.setattr(D, "LOCK_WAIT", 0.3)
+    monkeypatch.setattr(D.fetch, "LOCK_WAIT", 0.3)
     (tmp_path / "ml-100k.zip").write_bytes(ARCHIVE)
     fd = os.open(tmp_path, os.O_RDONLY)
     try:

@@ -31,10 +31,10 @@ def worker(folder, url, barrier, results):
 @pytest.mark.parametrize("locking", [True, False], ids=["lock", "no lock"])
 def test_processes_racing_over_a_corrupt_cache_all_succeed(monkeypatch, tmp_path, locking):
     if not locking:  # a system without flock: atomic renames alone must do
-        monkeypatch.setattr(D, "_locked", lambda folder: contextlib.nullcontext(False))
+        monkeypatch.setattr(D.cache, "_locked", lambda folder, wait: contextlib.nullcontext(False))
     members = dict(MEMBERS, **{"u.big": BIG})
-    monkeypatch.setattr(D, "OFFICIAL_SHA1", hashlib.sha1(ARCHIVE).hexdigest())
-    monkeypatch.setattr(D, "MEMBER_SHA256", {
+    monkeypatch.setattr(D.releases, "OFFICIAL_SHA1", hashlib.sha1(ARCHIVE).hexdigest())
+    monkeypatch.setattr(D.releases, "MEMBER_SHA256", {
         name: (len(content), hashlib.sha256(content).hexdigest())
         for name, content in members.items()})
     buf = io.BytesIO()

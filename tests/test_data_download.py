@@ -56,7 +56,7 @@ def leftovers(folder):
 @pytest.mark.parametrize("headers", [True, False], ids=["body", "headers"])
 def test_trickling_server_is_cut_off_at_the_deadline(checksums, server, tmp_path,
                                                      monkeypatch, headers):
-    monkeypatch.setattr(D, "DOWNLOAD_DEADLINE", 1.5)
+    monkeypatch.setattr(D.fetch, "DOWNLOAD_DEADLINE", 1.5)
     server.routes["/ml-100k.zip"] = lambda h: server.trickle(h, headers=headers)
     start = time.monotonic()
     with pytest.raises(D.DataUnavailableError, match="did not finish within 1.5 s"):
@@ -66,16 +66,16 @@ def test_trickling_server_is_cut_off_at_the_deadline(checksums, server, tmp_path
 
 
 def test_stalled_server_times_out_per_read(checksums, server, tmp_path, monkeypatch):
-    monkeypatch.setattr(D, "READ_TIMEOUT", 0.3)
+    monkeypatch.setattr(D.fetch, "READ_TIMEOUT", 0.3)
     server.routes["/ml-100k.zip"] = lambda h: server.stop.wait(10)
     with pytest.raises(D.DataUnavailableError, match="[Tt]imed? ?out"):
         D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
-    assert len(server.hits) == 1 + D.DOWNLOAD_RETRIES and leftovers(tmp_path) == []
+    assert len(server.hits) == 1 + D.fetch.DOWNLOAD_RETRIES and leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("announce", [True, False])
 def test_oversized_download_is_cut_off(checksums, server, tmp_path, monkeypatch, announce):
-    monkeypatch.setattr(D, "DOWNLOAD_MAX_BYTES", 10_000)
+    monkeypatch.setattr(D.fetch, "DOWNLOAD_MAX_BYTES", 10_000)
 
     def huge(h):
         h.send_response(200)
@@ -115,7 +115,7 @@ def test_persistent_server_error_is_reported(checksums, server, tmp_path):
     server.routes["/ml-100k.zip"] = (503, b"busy")
     with pytest.raises(D.DataUnavailableError, match="HTTP 503"):
         D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
-    assert len(server.hits) == 1 + D.DOWNLOAD_RETRIES and leftovers(tmp_path) == []
+    assert len(server.hits) == 1 + D.fetch.DOWNLOAD_RETRIES and leftovers(tmp_path) == []
 
 
 def test_client_error_is_not_retried(checksums, server, tmp_path):
@@ -126,9 +126,9 @@ def test_client_error_is_not_retried(checksums, server, tmp_path):
 
 def test_url_is_read_at_call_time(checksums, server, tmp_path, monkeypatch):
     server.routes["/mirror/ml-100k.zip"] = (200, ARCHIVE)
-    monkeypatch.setattr(D, "URL", server.url + "/mirror/ml-100k.zip")
+    monkeypatch.setattr(D.releases, "URL", server.url + "/mirror/ml-100k.zip")
     assert D.fetch_ml100k(tmp_path / "a", progressbar=False).read_bytes() == ARCHIVE
-    monkeypatch.setattr(D, "URL", "http://127.0.0.1:1/nothing")
+    monkeypatch.setattr(D.releases, "URL", "http://127.0.0.1:1/nothing")
     monkeypatch.setenv(D.URL_ENV, server.url + "/mirror/ml-100k.zip")
     assert D.fetch_ml100k(tmp_path / "b", progressbar=False).read_bytes() == ARCHIVE
     assert D.download_ml100k(tmp_path / "c", progressbar=False).read_bytes() == ARCHIVE
@@ -149,7 +149,7 @@ def test_a_killed_download_leaves_a_named_part_file_cleaned_next_time(checksums,
                                                                      tmp_path):
     server.routes["/slow.zip"] = lambda h: server.trickle(h, every=0.2)
     server.routes["/ml-100k.zip"] = (200, ARCHIVE)
-    code = (f"from autorec_common import data as D; D.OFFICIAL_SHA1 = {D.OFFICIAL_SHA1!r}; "
+    code = (f"from autorec_common import data as D; D.releases.OFFICIAL_SHA1 = {D.releases.OFFICIAL_SHA1!r}; "
             f"D.fetch_ml100k({str(tmp_path)!r}, url={server.url + '/slow.zip'!r}, "
             f"progressbar=False)")
     child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,

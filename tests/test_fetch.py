@@ -35,13 +35,13 @@ ARCHIVE = make_zip()
 @pytest.fixture
 def checksums(monkeypatch):
     """Make the module trust exactly the synthetic archive above."""
-    monkeypatch.setattr(D, "OFFICIAL_SHA1", hashlib.sha1(ARCHIVE).hexdigest())
-    monkeypatch.setattr(D, "MEMBER_SHA256", {
+    monkeypatch.setattr(D.releases, "OFFICIAL_SHA1", hashlib.sha1(ARCHIVE).hexdigest())
+    monkeypatch.setattr(D.releases, "MEMBER_SHA256", {
         name: (len(content), hashlib.sha256(content).hexdigest())
         for name, content in MEMBERS.items()})
     monkeypatch.delenv(D.DATA_ENV, raising=False)
     monkeypatch.delenv(D.URL_ENV, raising=False)
-    monkeypatch.setattr(D, "RETRY_WAIT", 0.01)
+    monkeypatch.setattr(D.fetch, "RETRY_WAIT", 0.01)
 
 
 class Server:

@@ -147,7 +147,7 @@ def test_bulk_and_line_by_line_parsing_agree(monkeypatch, rating_frame):
 
     text = to_text(rating_frame(n=500)) + "\r\n\n  \n"
     fast = parse_ratings(text)
-    monkeypatch.setattr(D, "_parse_ratings_fast", lambda lines: None)
+    monkeypatch.setattr(D.parsing, "_parse_ratings_fast", lambda lines: None)
     pd.testing.assert_frame_equal(parse_ratings(text), fast)
 
 

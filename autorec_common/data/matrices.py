@@ -1,0 +1,105 @@
+"""Interaction matrices of a split, ready for AutoRec."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .readers import read_data_ml100k, read_split, split_data_ml100k
+from .releases import RELEASE_SPLITS
+
+
+def interaction_matrix(data: pd.DataFrame, num_users: int, num_items: int,
+                       kind: str = "item-user", dtype=np.float32) -> np.ndarray:
+    """Dense rating matrix with zeros where no rating was observed.
+
+    ``kind="item-user"`` gives one row per item (the input of item-based
+    AutoRec, shape ``(num_items, num_users)``); ``"user-item"`` its transpose.
+    """
+    users = data.user_id.to_numpy() - 1
+    items = data.item_id.to_numpy() - 1
+    if users.min(initial=0) < 0 or items.min(initial=0) < 0 or \
+            users.max(initial=-1) >= num_users or items.max(initial=-1) >= num_items:
+        raise ValueError("ids fall outside 1..num_users or 1..num_items")
+    if kind == "item-user":
+        mat = np.zeros((num_items, num_users), dtype=dtype)
+        mat[items, users] = data.rating.to_numpy()
+    elif kind == "user-item":
+        mat = np.zeros((num_users, num_items), dtype=dtype)
+        mat[users, items] = data.rating.to_numpy()
+    else:
+        raise ValueError(f"unknown kind {kind!r}; use 'item-user' or 'user-item'")
+    return mat
+
+
+def load_data_ml100k(data: pd.DataFrame, num_users: int, num_items: int,
+                     feedback: str = "explicit"):
+    """D2L's loader: 0-based ``users, items, scores`` lists and the matrix.
+
+    As in the book, the explicit-feedback matrix is item-by-user; with
+    ``feedback="implicit"`` the scores are 1 and the "matrix" is a dict from
+    each user to the items they rated.
+    """
+    users = (data.user_id.to_numpy() - 1).tolist()
+    items = (data.item_id.to_numpy() - 1).tolist()
+    if feedback == "explicit":
+        scores = data.rating.to_numpy().tolist()
+        inter = interaction_matrix(data, num_users, num_items, "item-user")
+    elif feedback == "implicit":
+        scores = [1] * len(users)
+        inter = {}
+        for u, i in zip(users, items):
+            inter.setdefault(u, []).append(i)
+    else:
+        raise ValueError(f"unknown feedback {feedback!r}")
+    return users, items, scores, inter
+
+
+class RatingMatrices:
+    """Dense train / validation / test matrices of one split, ready for AutoRec.
+
+    Attributes: ``train``, ``valid`` (``None`` without a validation carve-out),
+    ``test`` (arrays of shape ``(num_items, num_users)`` for ``kind="item-user"``,
+    transposed for ``"user-item"``), the data frames they came from
+    (``train_df``, ``valid_df``, ``test_df``), ``num_users``, ``num_items``,
+    ``kind`` and ``split``.
+    """
+
+    def __init__(self, train_df, valid_df, test_df, num_users, num_items, kind, split):
+        self.train_df, self.valid_df, self.test_df = train_df, valid_df, test_df
+        self.num_users, self.num_items, self.kind, self.split = num_users, num_items, kind, split
+        build = lambda df: None if df is None else interaction_matrix(  # noqa: E731
+            df, num_users, num_items, kind)
+        self.train, self.valid, self.test = build(train_df), build(valid_df), build(test_df)
+
+    def __repr__(self):
+        sizes = ", ".join(f"{n}={len(df)}" for n, df in
+                          (("train", self.train_df), ("valid", self.valid_df),
+                           ("test", self.test_df)) if df is not None)
+        return (f"RatingMatrices(split={self.split!r}, kind={self.kind!r}, "
+                f"shape={self.train.shape}, ratings: {sizes})")
+
+
+def rating_matrices(split: str = "random", seed: int = 0, test_ratio: float = 0.1,
+                    valid_ratio: float = 0.0, valid_seed: int | None = None,
+                    kind: str = "item-user", root=None) -> RatingMatrices:
+    """The matrices of one split of MovieLens 100K, optionally with validation.
+
+    ``split`` is ``"random"`` (D2L's 90/10 split drawn with ``seed``),
+    ``"seq-aware"``, or a release split ``"u1"``..``"u5"``, ``"ua"``, ``"ub"``.
+    With ``valid_ratio > 0``, that share of the *training* ratings is held out
+    at random (with ``valid_seed``, default ``seed + 1000``) as a validation set
+    for choosing hyperparameters, so that the test set is never used for it.
+    The matrices always have all 943 users and 1,682 items.
+    """
+    data, num_users, num_items = read_data_ml100k(root)
+    if split in RELEASE_SPLITS:
+        train, test = read_split(split, root)
+    else:
+        train, test = split_data_ml100k(data, num_users, num_items, split, test_ratio, seed)
+    valid = None
+    if valid_ratio:
+        vseed = seed + 1000 if valid_seed is None else valid_seed
+        train, valid = split_data_ml100k(train, num_users, num_items, "random",
+                                         valid_ratio, vseed)
+    return RatingMatrices(train, valid, test, num_users, num_items, kind, split)

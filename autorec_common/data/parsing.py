@@ -1,0 +1,128 @@
+"""Strict parsers of the release's files: every error names the file and the line."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import MalformedDataError
+from .releases import GENRES, RATING_COLUMNS
+
+MAX_TIMESTAMP = 2**32 - 1
+
+
+def _lines(text: bytes | str, encoding: str):
+    """Numbered lines split at ``\n`` only (a form feed is not a line break),
+    without a UTF-8 byte-order mark or trailing ``\r``."""
+    if isinstance(text, bytes):
+        text = text.removeprefix(b"\xef\xbb\xbf").decode(encoding, errors="replace")
+    for lineno, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.strip():
+            yield lineno, line
+
+
+def _natural(field: str) -> int:
+    """A non-negative integer written in ASCII digits only (no sign, ``_`` or spaces)."""
+    if not (field.isascii() and field.isdigit()) or len(field) > 18:
+        raise ValueError(f"{field!r} is not a whole number")
+    return int(field)
+
+
+_RATING_LINE = re.compile(r"[0-9]{1,18}\t[0-9]{1,18}\t[1-5]\t[0-9]{1,10}")
+
+
+def _ratings_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(np.asarray(rows, dtype=np.int64).reshape(-1, 4),
+                        columns=RATING_COLUMNS)
+
+
+def _parse_ratings_fast(lines: list) -> pd.DataFrame | None:
+    """The common case in bulk; None when any line needs a closer look."""
+    if not lines or not all(map(_RATING_LINE.fullmatch, lines)):
+        return None
+    frame = _ratings_frame("\t".join(lines).split("\t"))
+    if (frame.user_id < 1).any() or (frame.item_id < 1).any() or \
+            (frame.timestamp > MAX_TIMESTAMP).any() or \
+            frame.duplicated(["user_id", "item_id"]).any():
+        return None
+    return frame
+
+
+def parse_ratings(text: bytes | str, source: str = "<ratings>") -> pd.DataFrame:
+    """Parse tab-separated ``user item rating timestamp`` lines.
+
+    Every line must hold four integers in plain digits, positive ids, a rating
+    from 1 to 5 and a Unix timestamp, and no (user, item) pair may repeat;
+    otherwise :class:`MalformedDataError` names the file and the line.
+    """
+    numbered = list(_lines(text, "ascii"))
+    frame = _parse_ratings_fast([line for _, line in numbered])
+    if frame is not None:
+        return frame
+    rows, seen = [], {}
+    for lineno, line in numbered:
+        fields = line.split("\t")
+        try:
+            if len(fields) != 4:
+                raise ValueError(f"expected 4 tab-separated fields, found {len(fields)}")
+            user, item, rating, stamp = (_natural(x) for x in fields)
+            if user < 1 or item < 1:
+                raise ValueError("user and item ids start at 1")
+            if not 1 <= rating <= 5:
+                raise ValueError(f"rating {rating} is outside 1..5")
+            if stamp > MAX_TIMESTAMP:
+                raise ValueError(f"timestamp {stamp} is outside 0..{MAX_TIMESTAMP}")
+            first = seen.setdefault((user, item), lineno)
+            if first != lineno:
+                raise ValueError(f"user {user} rated item {item} already on line {first}")
+        except ValueError as err:
+            raise MalformedDataError(
+                f"{source}, line {lineno}: {err}: {line[:80]!r}") from None
+        rows.append((user, item, rating, stamp))
+    if not rows:
+        raise MalformedDataError(f"{source}: no ratings found")
+    return _ratings_frame(rows)
+
+
+def parse_items(text: bytes | str, source: str = "u.item") -> pd.DataFrame:
+    """Parse ``u.item`` (Latin-1, ``|``-separated) into a data frame.
+
+    Item ids must be distinct whole numbers, genre flags 0 or 1, and release
+    dates empty or like ``01-Jan-1995``; otherwise :class:`MalformedDataError`
+    names the file and the line.
+    """
+    rows, seen, linenos = [], {}, []
+    for lineno, line in _lines(text, "latin-1"):
+        fields = line.split("|")
+        try:
+            if len(fields) != 5 + len(GENRES):
+                raise ValueError(f"expected {5 + len(GENRES)} '|'-separated fields, "
+                                 f"found {len(fields)}")
+            item_id = _natural(fields[0])
+            if item_id < 1:
+                raise ValueError("item ids start at 1")
+            bad = [g for g in fields[5:] if g not in ("0", "1")]
+            if bad:
+                raise ValueError(f"genre flag {bad[0]!r} is not 0 or 1")
+            first = seen.setdefault(item_id, lineno)
+            if first != lineno:
+                raise ValueError(f"item {item_id} is already on line {first}")
+        except ValueError as err:
+            raise MalformedDataError(
+                f"{source}, line {lineno}: {err}: {line[:80]!r}") from None
+        rows.append([item_id, fields[1], fields[2], fields[4]] + [int(g) for g in fields[5:]])
+        linenos.append(lineno)
+    if not rows:
+        raise MalformedDataError(f"{source}: no items found")
+    frame = pd.DataFrame(rows, columns=["item_id", "title", "release_date", "url"] + GENRES)
+    dates = pd.to_datetime(frame["release_date"], format="%d-%b-%Y", errors="coerce")
+    bad = dates.isna() & (frame["release_date"].str.strip() != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise MalformedDataError(f"{source}, line {linenos[i]}: release date "
+                                 f"{frame['release_date'][i]!r} is not like 01-Jan-1995")
+    frame["release_date"] = dates
+    return frame

@@ -1,0 +1,79 @@
+"""Readers with the book's names: the ratings, the items, the release's splits."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from .fetch import read_member
+from .parsing import parse_items, parse_ratings
+from .releases import RELEASE_SPLITS
+
+
+def read_data_ml100k(root: str | os.PathLike | None = None):
+    """All 100,000 ratings, as in D2L: ``(data, num_users, num_items)``.
+
+    ``data`` has the columns ``user_id, item_id, rating, timestamp`` with the
+    release's 1-based ids.
+    """
+    data = parse_ratings(read_member("u.data", root), source="u.data")
+    return data, int(data.user_id.max()), int(data.item_id.max())
+
+
+def read_items(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The movies: id, title, release date, IMDb URL and 19 genre flags."""
+    return parse_items(read_member("u.item", root))
+
+
+def read_split(name: str, root: str | os.PathLike | None = None):
+    """One of the release's own splits: ``u1``..``u5`` (80/20) or ``ua``/``ub``.
+
+    Returns ``(train, test)`` data frames. ``u1``..``u5`` are the five disjoint
+    test folds of a 5-fold cross-validation; ``ua`` and ``ub`` hold out exactly
+    10 ratings of every user.
+    """
+    if name not in RELEASE_SPLITS:
+        raise ValueError(f"unknown split {name!r}; choose one of {', '.join(RELEASE_SPLITS)}")
+    train = parse_ratings(read_member(f"{name}.base", root), source=f"{name}.base")
+    test = parse_ratings(read_member(f"{name}.test", root), source=f"{name}.test")
+    return train, test
+
+
+def split_data_ml100k(data: pd.DataFrame, num_users: int, num_items: int,
+                      split_mode: str = "random", test_ratio: float = 0.1,
+                      seed: int | None = 0):
+    """Split ratings into training and test sets, as D2L does but seeded.
+
+    ``split_mode="random"`` sends each rating to the test set with probability
+    ``test_ratio``, drawing from ``numpy.random.default_rng(seed)`` (D2L draws
+    from the global generator without a seed, so its split changes every run).
+    ``split_mode="seq-aware"`` holds out each user's latest rating (the first
+    one, in file order, among ties) and keeps the rest for training.
+    """
+    if split_mode == "random":
+        if not 0 < test_ratio < 1:
+            raise ValueError(f"test_ratio must lie in (0, 1), got {test_ratio}")
+        rng = np.random.default_rng(seed)
+        is_train = rng.uniform(0, 1, len(data)) < 1 - test_ratio
+        return data[is_train].reset_index(drop=True), data[~is_train].reset_index(drop=True)
+    if split_mode == "seq-aware":
+        # idxmax returns the first row with the largest timestamp of each user.
+        latest = data.groupby("user_id")["timestamp"].idxmax()
+        is_test = np.zeros(len(data), dtype=bool)
+        is_test[data.index.get_indexer(latest.values)] = True
+        train = data[~is_test].sort_values(["user_id", "timestamp"], kind="stable")
+        test = data[is_test].sort_values("user_id", kind="stable")
+        return train.reset_index(drop=True), test.reset_index(drop=True)
+    raise ValueError(f"unknown split_mode {split_mode!r}; use 'random' or 'seq-aware'")
+
+
+def describe(data: pd.DataFrame, num_users: int, num_items: int) -> dict:
+    """The statistics the chapter prints: counts and sparsity."""
+    return {
+        "ratings": len(data),
+        "users": num_users,
+        "items": num_items,
+        "sparsity": round(1 - len(data) / (num_users * num_items), 6),
+    }

@@ -9,12 +9,16 @@ publish a new version, push a tag, set :data:`REF` to it, and run
 
 from __future__ import annotations
 
+import re
+
 OWNER = "autorec-notebooks"
 NAME = "autorec-notebooks"
 REPOSITORY = f"https://github.com/{OWNER}/{NAME}"
-# A tag or a full commit id of REPOSITORY; never a branch, so that a notebook
-# already opened keeps working when the branch moves.
+# A release tag vMAJOR.MINOR.PATCH (pushed once, never moved) or a full commit
+# id of REPOSITORY; never a branch, so that a notebook already opened keeps
+# working when the branch moves.
 REF = "v0.2.0"
+IMMUTABLE_REF = re.compile(r"v\d+\.\d+\.\d+|[0-9a-f]{40}")
 
 DISTRIBUTION = "autorec-common"
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"

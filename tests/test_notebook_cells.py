@@ -3,6 +3,7 @@
 import ast
 import importlib.util
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ def test_committed_notebooks_have_the_generated_badge_and_setup_cell():
 
 
 def test_urls_come_from_one_repository_and_ref():
-    assert project.REF and not project.REF.startswith(("main", "master"))
+    # A release tag or a full commit id: never a branch, which moves.
+    assert project.IMMUTABLE_REF.fullmatch(project.REF), project.REF
     assert project.colab_url("03_x.ipynb") == (
         f"https://colab.research.google.com/github/{project.OWNER}/{project.NAME}"
         f"/blob/{project.REF}/notebooks/03_x.ipynb")
@@ -54,7 +56,8 @@ def test_generate_replaces_the_badge_and_moves_the_old_setup_cell_to_index_1():
     assert "".join(title["source"]) == f"# Title\n\n{project.colab_badge('02_autorec_mxnet.ipynb')}\n\nText."
     assert setup["id"] == "s" and setup["metadata"] == {"execution": {"a": 1}, "tags": ["setup"]}
     text = "".join(setup["source"])
-    assert f'!pip install -qq "{project.pip_requirement()}"' in text
+    assert f'repository = "{project.REPOSITORY}"' in text
+    assert f'!pip install -qq "autorec-common @ git+{{repository}}@{project.REF}"' in text
     assert text.endswith("setup(mxnet=True)")
     assert [c["id"] for c in new["cells"]] == ["t", "s", "m", "i"]
     assert cells.generate(new, "02_autorec_mxnet") == new  # idempotent
@@ -76,6 +79,86 @@ def test_setup_cell_is_valid_ipython_in_an_if_block():
     python = TransformerManager().transform_cell(cells.setup_source("02_autorec_mxnet"))
     compile(python, "setup", "exec")
     assert "get_ipython().system('pip install -qq" in python
+
+
+def _expanded_pip_commands(source: str) -> list[str]:
+    """The shell commands of a setup cell's ``!pip`` lines, as IPython runs them
+    in Colab (``{name}`` expanded from the cell's own assignments)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    from IPython.utils.text import DollarFormatter
+
+    namespace = {}
+    for line in source.splitlines():
+        line = line.strip()
+        if line.startswith("repository = "):
+            namespace["repository"] = ast.literal_eval(line.split("=", 1)[1].strip())
+    python = TransformerManager().transform_cell(source)
+    calls = [ast.literal_eval(node.args[0]) for node in ast.walk(ast.parse(python))
+             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "system"]
+    return [DollarFormatter().vformat(c, args=[], kwargs=namespace) for c in calls]
+
+
+def test_setup_cell_installs_the_pinned_requirement():
+    source = cells.setup_source("03_autorec_pytorch")
+    assert max(len(line) for line in source.splitlines()) <= 88
+    assert _expanded_pip_commands(source) == [f'pip install -qq "{project.pip_requirement()}"']
+    local = project.pip_requirement(repository="file:///tmp/repo", ref="v9.9.9")
+    assert _expanded_pip_commands(cells.setup_source("03_x", local)) == [
+        f'pip install -qq "{local}"']
+
+
+def _requirements_pins() -> dict:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            name, version = line.split("#")[0].strip().split("==")
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+@pytest.mark.parametrize("path", sorted(cells.NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_package_a_notebook_installs_is_pinned(path):
+    """Only the setup cell installs, this package at REF, the rest as requirements.txt pins."""
+    nb = json.loads(path.read_text())
+    pins = _requirements_pins()
+    for i, cell in enumerate(nb["cells"]):
+        text = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "pip install" not in text:
+            continue
+        assert i == 1 and "setup" in cell["metadata"].get("tags", []), (
+            f"{path.name} cell {i} installs packages: only the setup cell may "
+            "(add them to COLAB_EXTRAS in tools/notebook_cells.py)")
+        for command in _expanded_pip_commands(text):
+            for requirement in shlex.split(command)[3:]:
+                if requirement.startswith("autorec-common"):
+                    assert requirement == project.pip_requirement(), requirement
+                    continue
+                name, _, version = requirement.partition("==")
+                assert pins.get(name.lower()) == version, (
+                    f"{path.name} installs {requirement}; requirements.txt pins "
+                    f"{name}=={pins.get(name.lower())}")
+
+
+def test_surprise_is_pinned_in_11s_setup_cell():
+    nb = json.loads((cells.NOTEBOOKS / "11_benchmark_u1_u5.ipynb").read_text())
+    assert "!pip install -qq scikit-surprise==1.1.5" in "".join(nb["cells"][1]["source"])
+    with pytest.raises(ValueError, match="pins no version of no-such-package"):
+        cells.pinned("no-such-package")
+
+
+def test_links_between_notebooks_read_as_their_names():
+    names = cells.link_names()
+    assert names["05_hidden_size"] == "05 · Hidden size"
+    assert set(names) == {p.stem for p in cells.NOTEBOOKS.glob("*.ipynb")}
+    text = "See [05_hidden_size](05_hidden_size.ipynb#protocol) and [x](http://a/05_b.ipynb)."
+    assert cells.with_link_names(text, names) == (
+        "See [05 · Hidden size](05_hidden_size.ipynb#protocol) and [x](http://a/05_b.ipynb).")
+    # Every committed link to a notebook reads so (the generation test keeps it).
+    for path in cells.NOTEBOOKS.glob("*.ipynb"):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "markdown":
+                for m in cells.NOTEBOOK_LINK.finditer("".join(cell["source"])):
+                    assert m.group(1) == names[m.group(3)], f"{path.name}: {m.group(0)}"
 
 
 def test_check_mode_fails_on_a_stale_notebook(tmp_path, capsys):

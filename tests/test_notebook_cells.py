@@ -161,6 +161,34 @@ def test_links_between_notebooks_read_as_their_names():
                     assert m.group(1) == names[m.group(3)], f"{path.name}: {m.group(0)}"
 
 
+def _git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+                        "PATH": "/usr/bin:/bin"})
+
+
+def test_ref_status_says_when_the_badges_open_nothing_or_another_version(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "a.ipynb").write_text("{}")
+    (tmp_path / "pyproject.toml").write_text('[project]\nversion = "1.2.3"\n')
+    assert not project.ref_status(tmp_path, "v1.2.3")[0]  # not a git checkout
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "one")
+    ok, message = project.ref_status(tmp_path, "v1.2.3")
+    assert not ok and "does not exist" in message
+    _git(tmp_path, "tag", "v1.2.3")
+    ok, message = project.ref_status(tmp_path, "v1.2.3")
+    assert ok and "v1.2.3" in message
+    assert "does not match the package version" in project.ref_status(tmp_path, "v1.2.4")[1]
+    assert "neither a release tag" in project.ref_status(tmp_path, "main")[1]
+    (tmp_path / "notebooks" / "a.ipynb").write_text('{"cells": []}')
+    _git(tmp_path, "commit", "-qam", "two")
+    ok, message = project.ref_status(tmp_path, "v1.2.3")
+    assert not ok and "not the one shown here" in message
+
+
 def test_check_mode_fails_on_a_stale_notebook(tmp_path, capsys):
     path = tmp_path / "05_x.ipynb"
     path.write_text(cells.dumps(_notebook(_md("# T"), _code("x = 1", "x"))))

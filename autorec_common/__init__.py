@@ -1,4 +1,4 @@
-"""Shared code of the AutoRec notebooks: MovieLens 100K and the RMSE evaluator.
+"""Shared code of the AutoRec notebooks: MovieLens (100K to 32M) and the RMSE evaluator.
 
 The top level is framework-neutral (NumPy and pandas). Framework adapters are
 imported on demand::
@@ -7,17 +7,19 @@ imported on demand::
     from autorec_common import mxnet as arm    # MXNet Gluon
 """
 
-from .data import (CITATION, CorruptArchiveError, DataError, DataUnavailableError,
-                   MalformedDataError, archive_path, data_dir, describe,
-                   fetch_ml100k, interaction_matrix, load_data_ml100k,
-                   RatingMatrices, rating_matrices, read_data_ml100k, read_items,
-                   read_split, split_data_ml100k, verify_archive)
+from .data import (CITATION, RELEASES, CorruptArchiveError, DataError,
+                   DataUnavailableError, MalformedDataError, RatingMatrices, archive_path,
+                   data_dir, describe, fetch_ml100k, fetch_release, interaction_matrix,
+                   load_data_ml100k, load_ratings, rating_matrices, read_data_ml100k,
+                   read_items, read_split, sparse_interaction_matrix, split_data_ml100k,
+                   split_ratings, verify_archive)
 from .metrics import masked_mae, masked_rmse
 from .results import record
 from .sweep import grid, run_sweep, summarize
 
 __all__ = [
-    "CITATION", "CorruptArchiveError", "DataError", "DataUnavailableError",
+    "CITATION", "RELEASES", "fetch_release", "load_ratings", "sparse_interaction_matrix",
+    "split_ratings", "CorruptArchiveError", "DataError", "DataUnavailableError",
     "MalformedDataError", "archive_path", "data_dir", "describe", "fetch_ml100k",
     "grid", "interaction_matrix", "load_data_ml100k", "masked_mae", "masked_rmse",
     "RatingMatrices", "rating_matrices", "read_data_ml100k", "read_items", "read_split", "record", "run_sweep",

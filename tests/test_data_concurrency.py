@@ -2,7 +2,6 @@
 crashes, the corrupt copy is kept once, and one good archive ends in place."""
 
 import contextlib
-import hashlib
 import io
 import multiprocessing
 import warnings
@@ -11,7 +10,7 @@ import zipfile
 import pytest
 
 from autorec_common import data as D
-from test_fetch import ARCHIVE, MEMBERS, Server
+from test_fetch import ARCHIVE, MEMBERS, Server, trust
 
 PROCESSES, TRIALS = 3, 20
 BIG = b"1\t1\t5\t874965758\n" * 120_000  # a member that takes a while to hash
@@ -33,10 +32,7 @@ def test_processes_racing_over_a_corrupt_cache_all_succeed(monkeypatch, tmp_path
     if not locking:  # a system without flock: atomic renames alone must do
         monkeypatch.setattr(D.cache, "_locked", lambda folder, wait: contextlib.nullcontext(False))
     members = dict(MEMBERS, **{"u.big": BIG})
-    monkeypatch.setattr(D.releases, "OFFICIAL_SHA1", hashlib.sha1(ARCHIVE).hexdigest())
-    monkeypatch.setattr(D.releases, "MEMBER_SHA256", {
-        name: (len(content), hashlib.sha256(content).hexdigest())
-        for name, content in members.items()})
+    trust(monkeypatch, "ml-100k", ARCHIVE, members)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         for name, content in dict(members, **{"u.big": BIG[:-2] + b"4\n"}).items():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autorec_common import data as D
-from test_fetch import ARCHIVE, MEMBERS, checksums  # noqa: F401
+from test_fetch import ARCHIVE, MEMBERS, checksums, trust  # noqa: F401
 from test_fetch import Server as BaseServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def test_stalled_server_times_out_per_read(checksums, server, tmp_path, monkeypa
 
 @pytest.mark.parametrize("announce", [True, False])
 def test_oversized_download_is_cut_off(checksums, server, tmp_path, monkeypatch, announce):
-    monkeypatch.setattr(D.fetch, "DOWNLOAD_MAX_BYTES", 10_000)
+    trust(monkeypatch, "ml-100k", ARCHIVE, MEMBERS, max_bytes=10_000)
 
     def huge(h):
         h.send_response(200)
@@ -149,7 +149,10 @@ def test_a_killed_download_leaves_a_named_part_file_cleaned_next_time(checksums,
                                                                      tmp_path):
     server.routes["/slow.zip"] = lambda h: server.trickle(h, every=0.2)
     server.routes["/ml-100k.zip"] = (200, ARCHIVE)
-    code = (f"from autorec_common import data as D; D.releases.OFFICIAL_SHA1 = {D.releases.OFFICIAL_SHA1!r}; "
+    sha1 = D.releases.release("ml-100k").sha1
+    code = (f"import types; from autorec_common import data as D; R = D.releases; "
+            f"R.RELEASES = types.MappingProxyType({{**R.RELEASES, 'ml-100k': "
+            f"R.RELEASES['ml-100k'].replace(sha1={sha1!r})}}); "
             f"D.fetch_ml100k({str(tmp_path)!r}, url={server.url + '/slow.zip'!r}, "
             f"progressbar=False)")
     child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,

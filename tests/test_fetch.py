@@ -10,6 +10,7 @@ import io
 import socket
 import threading
 import zipfile
+from types import MappingProxyType
 
 import pytest
 
@@ -32,13 +33,24 @@ def make_zip(members=MEMBERS) -> bytes:
 ARCHIVE = make_zip()
 
 
+def trust(monkeypatch, name, archive, members=None, **changes):
+    """Make release ``name``'s record describe ``archive`` (by its SHA-1) and,
+    given ``members``, its members; return the patched record."""
+    rel = D.releases.RELEASES[name].replace(
+        sha1=hashlib.sha1(archive).hexdigest(), **changes)
+    if members is not None:
+        rel = rel.replace(members=MappingProxyType({
+            n: (len(content), hashlib.sha256(content).hexdigest())
+            for n, content in members.items()}))
+    monkeypatch.setattr(D.releases, "RELEASES",
+                        MappingProxyType({**D.releases.RELEASES, name: rel}))
+    return rel
+
+
 @pytest.fixture
 def checksums(monkeypatch):
     """Make the module trust exactly the synthetic archive above."""
-    monkeypatch.setattr(D.releases, "OFFICIAL_SHA1", hashlib.sha1(ARCHIVE).hexdigest())
-    monkeypatch.setattr(D.releases, "MEMBER_SHA256", {
-        name: (len(content), hashlib.sha256(content).hexdigest())
-        for name, content in MEMBERS.items()})
+    trust(monkeypatch, "ml-100k", ARCHIVE, MEMBERS)
     monkeypatch.delenv(D.DATA_ENV, raising=False)
     monkeypatch.delenv(D.URL_ENV, raising=False)
     monkeypatch.setattr(D.fetch, "RETRY_WAIT", 0.01)

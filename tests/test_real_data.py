@@ -64,3 +64,10 @@ def test_rating_matrices_with_validation():
     assert not ((m.train > 0) & (m.valid > 0)).any() and not ((m.valid > 0) & (m.test > 0)).any()
     u = rating_matrices("u1", kind="user-item")
     assert u.train.shape == (943, 1682) and np.count_nonzero(u.test) == 20_000 and u.valid is None
+
+
+def test_load_ratings_of_100k_is_the_books_reader(ml100k):
+    from autorec_common import load_ratings
+
+    data, num_users, num_items = load_ratings("ml-100k")
+    assert data.equals(ml100k[0]) and (num_users, num_items) == ml100k[1:]

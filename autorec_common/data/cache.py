@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+from . import releases
 from .errors import CorruptArchiveError, DataError, DataUnavailableError
 from .releases import ARCHIVE_NAME
 
@@ -17,6 +18,16 @@ DATA_ENV = "AUTOREC_DATA"
 #: progress (removed on the next run) and archives that failed verification.
 PART_PREFIX = ARCHIVE_NAME + ".part-"
 CORRUPT_PREFIX = ARCHIVE_NAME + ".corrupt-"
+
+
+def part_prefix(rel: releases.Release) -> str:
+    """The prefix of a release's downloads in progress: ``ml-1m.zip.part-``."""
+    return rel.archive + ".part-"
+
+
+def corrupt_prefix(rel: releases.Release) -> str:
+    """The prefix of a release's archives that failed verification."""
+    return rel.archive + ".corrupt-"
 def in_checkout() -> Path | None:
     """The root of the repository this package runs from, or None if installed."""
     repo = Path(__file__).resolve().parent.parent.parent
@@ -44,9 +55,10 @@ def data_dir() -> Path:
     return Path(pooch.os_cache("autorec-notebooks"))
 
 
-def archive_path(root: str | os.PathLike | None = None) -> Path:
-    """Where the archive is expected: ``<root or data_dir()>/ml-100k.zip``."""
-    return (Path(root) if root is not None else data_dir()) / ARCHIVE_NAME
+def archive_path(root: str | os.PathLike | None = None,
+                 release: str | releases.Release = "ml-100k") -> Path:
+    """Where a release's archive is expected: ``<root or data_dir()>/ml-100k.zip``."""
+    return (Path(root) if root is not None else data_dir()) / releases.release(release).archive
 
 
 def _cache_folder(root) -> Path:
@@ -98,22 +110,22 @@ def _locked(folder: Path, wait: float):
         os.close(fd)
 
 
-def _remove_parts(folder: Path, all_of_them: bool) -> None:
+def _remove_parts(folder: Path, all_of_them: bool, rel: releases.Release) -> None:
     """Remove downloads left by killed processes (all when the lock is held,
     else those older than an hour)."""
-    for part in folder.glob(PART_PREFIX + "*"):
+    for part in folder.glob(part_prefix(rel) + "*"):
         with contextlib.suppress(OSError):
             if all_of_them or time.time() - part.lstat().st_mtime > 3600:
                 part.unlink()
 
 
-def _move_aside(path: Path, reason: DataError) -> Path | None:
-    """Rename a bad archive to a new ``ml-100k.zip.corrupt-<time>`` name; None if
+def _move_aside(path: Path, reason: DataError, rel: releases.Release) -> Path | None:
+    """Rename a bad archive to a new ``<archive>.corrupt-<time>`` name; None if
     another process moved it first."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     n = 1
     while True:
-        target = path.with_name(f"{CORRUPT_PREFIX}{stamp}" + (f"-{n}" if n > 1 else ""))
+        target = path.with_name(f"{corrupt_prefix(rel)}{stamp}" + (f"-{n}" if n > 1 else ""))
         if not os.path.lexists(target):
             break
         n += 1

@@ -13,17 +13,11 @@ import zipfile
 from pathlib import Path
 
 from . import cache, releases
-from .cache import (
-    ARCHIVE_NAME,
-    DATA_ENV,
-    PART_PREFIX,
-    _cache_folder,
-    _move_aside,
-    _remove_parts,
-)
+from .cache import DATA_ENV, _cache_folder, _move_aside, _remove_parts, part_prefix
 from .errors import CorruptArchiveError, DataError, DataUnavailableError
 from .verify import (
     _VERIFIED,
+    _about,
     _identity,
     _members,
     _open_archive,
@@ -31,16 +25,17 @@ from .verify import (
     _verified,
 )
 
+
 #: The environment variable naming a mirror; it takes precedence over
 #: :data:`~autorec_common.data.releases.URL`. Both are read at each call.
 URL_ENV = "AUTOREC_DATA_URL"
 
-#: Limits of a download: seconds for the whole of it (retries included),
-#: seconds a single read may wait, bytes accepted, retries of a transient
-#: failure (5xx, a dropped connection) and seconds between them.
+#: Limits of a download: seconds for the whole of it (retries included) per
+#: 32 MiB of the release's ``max_bytes`` (the bytes accepted), seconds a single
+#: read may wait, retries of a transient failure (5xx, a dropped connection)
+#: and seconds between them.
 DOWNLOAD_DEADLINE = 300.0
 READ_TIMEOUT = 30.0
-DOWNLOAD_MAX_BYTES = 32 << 20
 DOWNLOAD_RETRIES = 2
 RETRY_WAIT = 2.0
 
@@ -54,17 +49,26 @@ def _lock_wait() -> float:
     return DOWNLOAD_DEADLINE + 60 if LOCK_WAIT is None else LOCK_WAIT
 
 
-def data_url() -> str:
-    """The download URL: ``$AUTOREC_DATA_URL`` if set, else :data:`URL`."""
-    return os.environ.get(URL_ENV, "").strip() or releases.URL
+def _deadline(rel: releases.Release) -> float:
+    """Seconds allowed for downloading ``rel``: DOWNLOAD_DEADLINE per 32 MiB."""
+    return DOWNLOAD_DEADLINE * max(1, rel.max_bytes // (32 << 20))
 
 
-def _help_text(path: Path) -> str:
+def data_url(release: str | releases.Release = "ml-100k") -> str:
+    """The download URL: the release's own, or for MovieLens 100K
+    ``$AUTOREC_DATA_URL`` if set (a mirror)."""
+    rel = releases.release(release)
+    if rel.name == "ml-100k":
+        return os.environ.get(URL_ENV, "").strip() or releases.URL
+    return rel.url
+
+
+def _help_text(path: Path, rel: releases.Release) -> str:
     return (
-        f"Download {data_url()} yourself (or copy an existing ml-100k.zip) and put it at\n"
-        f"    {path}\n"
+        f"Download {data_url(rel)} yourself (or copy an existing {rel.archive}) and put "
+        f"it at\n    {path}\n"
         f"or set the environment variable {DATA_ENV} to the folder that holds "
-        f"ml-100k.zip, then run again.")
+        f"{rel.archive}, then run again.")
 
 
 class _Transient(Exception):
@@ -79,8 +83,9 @@ def _progress(enabled: bool, total: int | None):
     return tqdm(total=total, unit="B", unit_scale=True, ncols=79, leave=True)
 
 
-def _get(url: str, part: Path, stop: threading.Event, progressbar: bool) -> str:
-    """One attempt: stream ``url`` into ``part``; return the SHA-1 of what came."""
+def _get(url: str, part: Path, stop: threading.Event, progressbar: bool,
+         rel: releases.Release) -> str:
+    """One attempt: stream ``url`` into ``part``; return the hash of what came."""
     import requests
     import urllib3
 
@@ -93,21 +98,21 @@ def _get(url: str, part: Path, stop: threading.Event, progressbar: bool) -> str:
             r.raise_for_status()
             declared = r.headers.get("Content-Length", "")
             total = int(declared) if declared.isdigit() else None
-            if total is not None and total > DOWNLOAD_MAX_BYTES:
+            if total is not None and total > rel.max_bytes:
                 raise DataUnavailableError(f"the server announced {total:,} bytes; "
-                                           f"MovieLens 100K is about 5 MB")
+                                           f"{rel.title} is {_about(rel)}")
             read = getattr(r.raw, "read1", r.raw.read)
-            h, n = hashlib.sha1(), 0
+            h, n = hashlib.new(rel.known_hash.split(":")[0]), 0
             with open(part, "r+b") as out, _progress(progressbar, total) as bar:
                 out.truncate(0)
                 while block := read(1 << 16, decode_content=True):
                     if stop.is_set():
                         return ""
                     n += len(block)
-                    if n > DOWNLOAD_MAX_BYTES:
+                    if n > rel.max_bytes:
                         raise DataUnavailableError(f"the server sent more than "
-                                                   f"{DOWNLOAD_MAX_BYTES:,} bytes; "
-                                                   f"MovieLens 100K is about 5 MB")
+                                                   f"{rel.max_bytes:,} bytes; "
+                                                   f"{rel.title} is {_about(rel)}")
                     h.update(block)
                     out.write(block)
                     if bar is not None:
@@ -117,19 +122,19 @@ def _get(url: str, part: Path, stop: threading.Event, progressbar: bool) -> str:
         raise _Transient(f"{type(err).__name__}: {err}") from err
 
 
-def _download(folder: Path, url: str, progressbar: bool) -> Path:
-    """Download into a ``ml-100k.zip.part-*`` file, check its SHA-1, rename it
-    into place; within :data:`DOWNLOAD_DEADLINE` seconds, retries included."""
-    target = folder / ARCHIVE_NAME
-    part = folder / f"{PART_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+def _download(folder: Path, url: str, progressbar: bool, rel: releases.Release) -> Path:
+    """Download into a ``<archive>.part-*`` file, check its hash, rename it
+    into place; within :func:`_deadline` seconds, retries included."""
+    target = folder / rel.archive
+    part = folder / f"{part_prefix(rel)}{os.getpid()}-{secrets.token_hex(4)}"
     outcome: dict = {}
     stop = threading.Event()
-    deadline = time.monotonic() + DOWNLOAD_DEADLINE
+    deadline = time.monotonic() + _deadline(rel)
 
     def attempts():
         for attempt in range(DOWNLOAD_RETRIES + 1):
             try:
-                outcome["sha1"] = _get(url, part, stop, progressbar)
+                outcome["hash"] = _get(url, part, stop, progressbar, rel)
                 return
             except _Transient as err:
                 outcome["error"] = err
@@ -142,8 +147,8 @@ def _download(folder: Path, url: str, progressbar: bool) -> Path:
                 return
 
     def unavailable(why: str) -> DataUnavailableError:
-        return DataUnavailableError(f"Could not download MovieLens 100K from {url}: {why}\n"
-                                    + _help_text(target))
+        return DataUnavailableError(f"Could not download {rel.title} from {url}: {why}\n"
+                                    + _help_text(target, rel))
 
     if not os.access(folder, os.W_OK):
         raise unavailable(f"the folder {folder} is not writable")
@@ -153,20 +158,21 @@ def _download(folder: Path, url: str, progressbar: bool) -> Path:
         worker.start()
         worker.join(max(0.0, deadline - time.monotonic()))
         if worker.is_alive():
-            raise unavailable(f"it did not finish within {DOWNLOAD_DEADLINE:g} s "
+            raise unavailable(f"it did not finish within {_deadline(rel):g} s "
                               f"(autorec_common.data.fetch.DOWNLOAD_DEADLINE)")
-        if "sha1" not in outcome:
+        if "hash" not in outcome:
             err = outcome.get("error")
             if isinstance(err, (_Transient, DataUnavailableError)):
                 raise unavailable(str(err)) from err
             if isinstance(err, OSError):  # requests' errors are OSErrors too
                 raise unavailable(f"{type(err).__name__}: {err}") from err
             raise err or unavailable("the download stopped")
-        if outcome["sha1"] != releases.OFFICIAL_SHA1:
+        algorithm, expected = rel.known_hash.split(":")
+        if outcome["hash"] != expected:
             raise CorruptArchiveError(
-                f"The file downloaded from {url} failed its SHA-1 check and was "
-                f"discarded (expected {releases.OFFICIAL_SHA1}, got {outcome['sha1']}).\n"
-                + _help_text(target))
+                f"The file downloaded from {url} failed its {releases.HASH_NAMES[algorithm]} check "
+                f"and was discarded (expected {expected}, got {outcome['hash']}).\n"
+                + _help_text(target, rel))
         os.replace(part, target)
     except OSError as err:
         raise unavailable(f"{type(err).__name__}: {err}") from err
@@ -174,73 +180,113 @@ def _download(folder: Path, url: str, progressbar: bool) -> Path:
         stop.set()
         with contextlib.suppress(OSError):
             os.unlink(part)
-    _VERIFIED[_identity(target)] = "official"
+    _VERIFIED[_identity(target, rel)] = "official"
     return target
 
 
-def download_ml100k(root: str | os.PathLike | None = None, url: str | None = None,
-                    progressbar: bool = True) -> Path:
-    """Download the official archive into ``root`` and check its SHA-1.
+def download_release(release: str | releases.Release = "ml-100k",
+                     root: str | os.PathLike | None = None, url: str | None = None,
+                     progressbar: bool = True) -> Path:
+    """Download a release's official archive into ``root`` and check its hash.
 
     ``url`` defaults to :func:`data_url`. The download is written to a
-    ``ml-100k.zip.part-*`` file and renamed into place only after its hash
+    ``<archive>.part-*`` file and renamed into place only after its hash
     matched; the limits are :data:`DOWNLOAD_DEADLINE` and the settings beside it.
     """
+    rel = releases.release(release)
     folder = _cache_folder(root)
     with cache._locked(folder, _lock_wait()) as held:
-        _remove_parts(folder, held)
-        return _download(folder, url or data_url(), progressbar)
+        _remove_parts(folder, held, rel)
+        return _download(folder, url or data_url(rel), progressbar, rel)
 
 
-def fetch_ml100k(root: str | os.PathLike | None = None, url: str | None = None,
-                 progressbar: bool = True) -> Path:
-    """Return the path of a verified ``ml-100k.zip``, downloading it if needed.
+def fetch_release(release: str | releases.Release = "ml-100k",
+                  root: str | os.PathLike | None = None, url: str | None = None,
+                  progressbar: bool = True) -> Path:
+    """Return the path of a verified archive of a release, downloading it if needed.
 
     A cached archive (or anything else by that name) that fails verification is
-    never used: it is renamed to ``ml-100k.zip.corrupt-<time>`` (so nothing is
+    never used: it is renamed to ``<archive>.corrupt-<time>`` (so nothing is
     lost) and a fresh copy is downloaded. Concurrent calls share the work.
     """
+    rel = releases.release(release)
     folder = _cache_folder(root)
-    path = folder / ARCHIVE_NAME
-    if _identity(path) in _VERIFIED:
+    path = folder / rel.archive
+    if _identity(path, rel) in _VERIFIED:
         return path
     problem = None
     with cache._locked(folder, _lock_wait()) as held:
         if os.path.exists(path) or os.path.lexists(path) and not os.path.islink(path):
             try:
-                _verified(path)
+                _verified(path, rel)
                 return path
             except CorruptArchiveError as err:
-                moved = _move_aside(path, err)
+                moved = _move_aside(path, err, rel)
                 if moved is not None:
                     problem = (f"The cached archive failed verification and was moved to "
                                f"{moved}: {err}")
                     warnings.warn(problem + "\nDownloading a fresh copy.", stacklevel=2)
-        _remove_parts(folder, held)
+        _remove_parts(folder, held, rel)
         try:
-            return _download(folder, url or data_url(), progressbar)
+            return _download(folder, url or data_url(rel), progressbar, rel)
         except DataError as err:
             if problem:
                 raise type(err)(f"{problem}\n{err}") from err
             raise
 
 
-def read_member(name: str, root: str | os.PathLike | None = None) -> bytes:
+def download_ml100k(root: str | os.PathLike | None = None, url: str | None = None,
+                    progressbar: bool = True) -> Path:
+    """Download MovieLens 100K into ``root`` (see :func:`download_release`)."""
+    return download_release("ml-100k", root, url, progressbar)
+
+
+def fetch_ml100k(root: str | os.PathLike | None = None, url: str | None = None,
+                 progressbar: bool = True) -> Path:
+    """Return the path of a verified ``ml-100k.zip`` (see :func:`fetch_release`)."""
+    return fetch_release("ml-100k", root, url, progressbar)
+
+
+def read_member(name: str, root: str | os.PathLike | None = None,
+                release: str | releases.Release = "ml-100k") -> bytes:
     """The bytes of one member (``"u.data"``, ``"u1.base"``, ...) of a verified archive."""
-    path = fetch_ml100k(root)
-    how = _verified(path)
-    expected = releases.MEMBER_SHA256.get(name)
+    rel = releases.release(release)
+    path = fetch_release(rel, root)
+    how = _verified(path, rel)
+    expected = rel.members.get(name)
     if how != "official" and expected is None:
         raise CorruptArchiveError(
             f"{path} is not the official archive, and {name!r} has no recorded "
             f"checksum, so it cannot be trusted.")
     try:
-        with _open_archive(path) as f, zipfile.ZipFile(f) as zf:
+        with _open_archive(path, rel) as f, zipfile.ZipFile(f) as zf:
             names = _members(zf)
             if name not in names:
                 raise DataError(f"{path} has no member {name!r}.")
-            return _read_checked(zf, names[name], path, expected)
+            return _read_checked(zf, names[name], path, expected,
+                                 limit=rel.max_member_bytes)
     except CorruptArchiveError as err:
-        _VERIFIED.pop(_identity(path), None)
+        _VERIFIED.pop(_identity(path, rel), None)
         raise CorruptArchiveError(f"{err}\nIt changed after it was verified; run again "
                                   f"to have it moved aside.") from err
+
+
+@contextlib.contextmanager
+def open_member(name: str, release: str | releases.Release,
+                root: str | os.PathLike | None = None):
+    """A binary stream of one member of a release's verified official archive,
+    read in bounded memory (for ratings files too large to hold twice)."""
+    rel = releases.release(release)
+    path = fetch_release(rel, root)
+    with _open_archive(path, rel) as f, zipfile.ZipFile(f) as zf:
+        names = _members(zf)
+        if name not in names:
+            raise CorruptArchiveError(f"{path} has no member {name!r}; it is not a "
+                                      f"{rel.title} archive.")
+        info = zf.getinfo(names[name])
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+                info.flag_bits & 0x41 or info.file_size > rel.max_member_bytes:
+            raise CorruptArchiveError(f"{path}: member {name!r} is encrypted, uses an "
+                                      f"unusual compression or is too large to read.")
+        with zf.open(info) as stream:
+            yield stream

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .readers import read_data_ml100k, read_split, split_data_ml100k
+from . import releases
+from .readers import load_ratings, read_split, split_data_ml100k
 from .releases import RELEASE_SPLITS
 
 
@@ -55,44 +56,90 @@ def load_data_ml100k(data: pd.DataFrame, num_users: int, num_items: int,
     return users, items, scores, inter
 
 
+def sparse_interaction_matrix(data: pd.DataFrame, num_users: int, num_items: int,
+                              kind: str = "item-user", dtype=np.float32,
+                              format: str = "csr"):
+    """The rating matrix of :func:`interaction_matrix` as a SciPy sparse matrix
+    (``format`` ``"csr"`` or ``"coo"``) that stores only the observed ratings."""
+    from scipy import sparse
+
+    users = data.user_id.to_numpy() - 1
+    items = data.item_id.to_numpy() - 1
+    if users.min(initial=0) < 0 or items.min(initial=0) < 0 or \
+            users.max(initial=-1) >= num_users or items.max(initial=-1) >= num_items:
+        raise ValueError("ids fall outside 1..num_users or 1..num_items")
+    if kind not in ("item-user", "user-item"):
+        raise ValueError(f"unknown kind {kind!r}; use 'item-user' or 'user-item'")
+    if format not in ("csr", "coo"):
+        raise ValueError(f"unknown sparse format {format!r}; use 'csr' or 'coo'")
+    rows, cols, shape = ((items, users, (num_items, num_users)) if kind == "item-user"
+                         else (users, items, (num_users, num_items)))
+    mat = sparse.coo_matrix((data.rating.to_numpy(dtype), (rows, cols)), shape=shape)
+    return mat.tocsr() if format == "csr" else mat
+
+
 class RatingMatrices:
-    """Dense train / validation / test matrices of one split, ready for AutoRec.
+    """Train / validation / test matrices of one split, ready for AutoRec.
 
     Attributes: ``train``, ``valid`` (``None`` without a validation carve-out),
-    ``test`` (arrays of shape ``(num_items, num_users)`` for ``kind="item-user"``,
-    transposed for ``"user-item"``), the data frames they came from
+    ``test`` (of shape ``(num_items, num_users)`` for ``kind="item-user"``,
+    transposed for ``"user-item"``; dense arrays, or SciPy sparse matrices when
+    ``sparse`` is ``"csr"`` or ``"coo"``), the data frames they came from
     (``train_df``, ``valid_df``, ``test_df``), ``num_users``, ``num_items``,
-    ``kind`` and ``split``.
+    ``kind``, ``split``, ``release`` and ``sparse``.
     """
 
-    def __init__(self, train_df, valid_df, test_df, num_users, num_items, kind, split):
+    def __init__(self, train_df, valid_df, test_df, num_users, num_items, kind, split,
+                 release="ml-100k", sparse=False):
         self.train_df, self.valid_df, self.test_df = train_df, valid_df, test_df
         self.num_users, self.num_items, self.kind, self.split = num_users, num_items, kind, split
-        build = lambda df: None if df is None else interaction_matrix(  # noqa: E731
-            df, num_users, num_items, kind)
+        self.release, self.sparse = release, sparse
+
+        def build(df):
+            if df is None:
+                return None
+            if sparse:
+                return sparse_interaction_matrix(df, num_users, num_items, kind,
+                                                 format=sparse)
+            return interaction_matrix(df, num_users, num_items, kind)
+
         self.train, self.valid, self.test = build(train_df), build(valid_df), build(test_df)
 
     def __repr__(self):
         sizes = ", ".join(f"{n}={len(df)}" for n, df in
                           (("train", self.train_df), ("valid", self.valid_df),
                            ("test", self.test_df)) if df is not None)
-        return (f"RatingMatrices(split={self.split!r}, kind={self.kind!r}, "
-                f"shape={self.train.shape}, ratings: {sizes})")
+        where = "" if self.release == "ml-100k" else f"release={self.release!r}, "
+        form = f"sparse={self.sparse!r}, " if self.sparse else ""
+        return (f"RatingMatrices({where}split={self.split!r}, kind={self.kind!r}, "
+                f"{form}shape={self.train.shape}, ratings: {sizes})")
 
 
 def rating_matrices(split: str = "random", seed: int = 0, test_ratio: float = 0.1,
                     valid_ratio: float = 0.0, valid_seed: int | None = None,
-                    kind: str = "item-user", root=None) -> RatingMatrices:
-    """The matrices of one split of MovieLens 100K, optionally with validation.
+                    kind: str = "item-user", root=None, release="ml-100k",
+                    sparse: bool | str = False) -> RatingMatrices:
+    """The matrices of one split of a MovieLens release, optionally with validation.
 
     ``split`` is ``"random"`` (D2L's 90/10 split drawn with ``seed``),
-    ``"seq-aware"``, or a release split ``"u1"``..``"u5"``, ``"ua"``, ``"ub"``.
-    With ``valid_ratio > 0``, that share of the *training* ratings is held out
-    at random (with ``valid_seed``, default ``seed + 1000``) as a validation set
-    for choosing hyperparameters, so that the test set is never used for it.
-    The matrices always have all 943 users and 1,682 items.
+    ``"seq-aware"``, or for MovieLens 100K a release split ``"u1"``..``"u5"``,
+    ``"ua"``, ``"ub"``. With ``valid_ratio > 0``, that share of the *training*
+    ratings is held out at random (with ``valid_seed``, default ``seed + 1000``)
+    as a validation set for choosing hyperparameters, so that the test set is
+    never used for it. The matrices always have every user and item of the
+    release (943 users and 1,682 items for 100K). ``release`` is a name of
+    :data:`~autorec_common.data.releases.RELEASES` (``"ml-1m"``, ...);
+    ``sparse=True`` (or ``"csr"``, ``"coo"``) gives SciPy sparse matrices.
     """
-    data, num_users, num_items = read_data_ml100k(root)
+    name = releases.release(release).name
+    if sparse is True:
+        sparse = "csr"
+    if sparse not in (False, "csr", "coo"):
+        raise ValueError(f"sparse must be False, True, 'csr' or 'coo', not {sparse!r}")
+    if split in RELEASE_SPLITS and name != "ml-100k":
+        raise ValueError(f"split {split!r} is one of MovieLens 100K's own splits; "
+                         f"for {name} use 'random' or 'seq-aware'")
+    data, num_users, num_items = load_ratings(name, root)
     if split in RELEASE_SPLITS:
         train, test = read_split(split, root)
     else:
@@ -102,4 +149,5 @@ def rating_matrices(split: str = "random", seed: int = 0, test_ratio: float = 0.
         vseed = seed + 1000 if valid_seed is None else valid_seed
         train, valid = split_data_ml100k(train, num_users, num_items, "random",
                                          valid_ratio, vseed)
-    return RatingMatrices(train, valid, test, num_users, num_items, kind, split)
+    return RatingMatrices(train, valid, test, num_users, num_items, kind, split, name,
+                          sparse)

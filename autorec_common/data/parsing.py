@@ -126,3 +126,103 @@ def parse_items(text: bytes | str, source: str = "u.item") -> pd.DataFrame:
                                  f"{frame['release_date'][i]!r} is not like 01-Jan-1995")
     frame["release_date"] = dates
     return frame
+
+
+_HEADER = "userId,movieId,rating,timestamp"
+_TABLE_DTYPES = {"user_id": np.int64, "item_id": np.int64, "rating": np.float64,
+                 "timestamp": np.int64}
+
+
+def _blocks(stream, size: int = 16 << 20):
+    """Whole lines of a binary stream, in blocks of about ``size`` bytes."""
+    rest = b""
+    while block := stream.read(size):
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            rest = block
+            continue
+        rest = block[cut:]
+        yield block[:cut]
+    if rest:
+        yield rest
+
+
+def _first_bad_line(block: bytes, fmt: str, line: int, source: str, err) -> str:
+    """Say which line of a block that pandas refused is wrong, and why."""
+    sep = "\t" if fmt == "dat" else ","
+    for lineno, text in enumerate(block.decode("latin-1").split("\n"), start=line + 1):
+        fields = text.rstrip("\r").split(sep)
+        if not text.strip():
+            continue
+        why = None
+        if len(fields) != 4:
+            why = f"expected 4 fields, found {len(fields)}"
+        else:
+            for f in fields:
+                try:
+                    float(f)
+                except ValueError:
+                    why = f"{f!r} is not a number"
+                    break
+        if why:
+            shown = text.replace("\t", "::") if fmt == "dat" else text
+            return f"{source}, line {lineno}: {why}: {shown[:80]!r}"
+    return f"{source}, after line {line}: {err}"
+
+
+def parse_ratings_table(stream, fmt: str, scale: tuple, source: str) -> pd.DataFrame:
+    """Parse a ``::``-separated ``ratings.dat`` (``fmt="dat"``) or a ``ratings.csv``
+    with the header ``userId,movieId,rating,timestamp`` (``fmt="csv"``).
+
+    Reads a binary stream in blocks (bounded memory beyond the result). Every
+    line must hold four numbers, positive ids, a rating on ``scale`` (lowest,
+    highest, step) and a Unix timestamp; no (user, item) pair may repeat.
+    Otherwise :class:`MalformedDataError` names the file and, where it can, the
+    line. Ids are the file's own; the columns are :data:`RATING_COLUMNS`.
+    """
+    import io
+
+    frames, line = [], 0
+    for n, block in enumerate(_blocks(stream)):
+        if n == 0:
+            block = block.removeprefix(b"\xef\xbb\xbf")
+            if fmt == "csv":
+                first, _, block = block.partition(b"\n")
+                line = 1
+                if first.decode("latin-1").strip() != _HEADER:
+                    raise MalformedDataError(
+                        f"{source}, line 1: expected the header {_HEADER!r}, found "
+                        f"{first[:80].decode('latin-1')!r}")
+        if fmt == "dat":
+            block = block.replace(b"::", b"\t")
+        try:
+            frame = pd.read_csv(io.BytesIO(block), sep="\t" if fmt == "dat" else ",",
+                                header=None, names=RATING_COLUMNS, dtype=_TABLE_DTYPES,
+                                engine="c", skip_blank_lines=True)
+        except (ValueError, pd.errors.ParserError) as err:
+            raise MalformedDataError(_first_bad_line(block, fmt, line, source, err)) from None
+        frame.index += line + 1
+        line += block.count(b"\n")
+        frames.append(frame)
+    if not frames or not sum(map(len, frames)):
+        raise MalformedDataError(f"{source}: no ratings found")
+    data = pd.concat(frames)
+    low, high, step = scale
+    checks = (
+        ((data.user_id < 1) | (data.item_id < 1), "user and item ids start at 1"),
+        ((data.rating < low) | (data.rating > high) |
+         ((data.rating - low) / step % 1 != 0), f"rating outside {low}..{high} in "
+                                                 f"steps of {step}"),
+        ((data.timestamp < 0) | (data.timestamp > MAX_TIMESTAMP),
+         f"timestamp outside 0..{MAX_TIMESTAMP}"),
+        (data.duplicated(["user_id", "item_id"]), "user rated this item already"),
+    )
+    for bad, why in checks:
+        if bad.any():
+            at = int(np.flatnonzero(bad.to_numpy())[0])
+            row = data.iloc[at]
+            raise MalformedDataError(
+                f"{source}, line {data.index[at]}: {why}: "
+                f"{', '.join(f'{k}={v:g}' for k, v in row.items())}")
+    return data.reset_index(drop=True)

@@ -7,8 +7,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from .fetch import read_member
-from .parsing import parse_items, parse_ratings
+from . import releases
+from .fetch import open_member, read_member
+from .parsing import parse_items, parse_ratings, parse_ratings_table
 from .releases import RELEASE_SPLITS
 
 
@@ -20,6 +21,42 @@ def read_data_ml100k(root: str | os.PathLike | None = None):
     """
     data = parse_ratings(read_member("u.data", root), source="u.data")
     return data, int(data.user_id.max()), int(data.item_id.max())
+
+
+def load_ratings(release: str | releases.Release = "ml-100k",
+                 root: str | os.PathLike | None = None):
+    """All ratings of a release: ``(data, num_users, num_items)``, as
+    :func:`read_data_ml100k` gives them for 100K.
+
+    ``data`` has the columns ``user_id, item_id, rating, timestamp``; ids are
+    mapped to ``1..num_users`` and ``1..num_items`` in the order of the
+    release's own ids (100K's ids are already so, and are kept as they are).
+    Other releases than 100K come as int32 ids and float32 ratings (half stars
+    from 10M on), to keep 20M to 32M within a laptop's memory.
+    """
+    rel = releases.release(release)
+    if rel.format == "tab":
+        return read_data_ml100k(root) if rel.name == "ml-100k" else _tab(rel, root)
+    with open_member(rel.ratings, rel, root) as stream:
+        data = parse_ratings_table(stream, rel.format, rel.scale, source=rel.ratings)
+    return _renumber(data)
+
+
+def _tab(rel, root):
+    data = parse_ratings(read_member(rel.ratings, root, rel), source=rel.ratings)
+    return data, int(data.user_id.max()), int(data.item_id.max())
+
+
+def _renumber(data: pd.DataFrame):
+    """Map user and item ids to 1..n in the order of the original ids."""
+    users, user_id = np.unique(data.user_id.to_numpy(), return_inverse=True)
+    items, item_id = np.unique(data.item_id.to_numpy(), return_inverse=True)
+    frame = pd.DataFrame({
+        "user_id": (user_id + 1).astype(np.int32),
+        "item_id": (item_id + 1).astype(np.int32),
+        "rating": data.rating.to_numpy(np.float32),
+        "timestamp": data.timestamp.to_numpy(np.int64)})
+    return frame, len(users), len(items)
 
 
 def read_items(root: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -39,6 +76,12 @@ def read_split(name: str, root: str | os.PathLike | None = None):
     train = parse_ratings(read_member(f"{name}.base", root), source=f"{name}.base")
     test = parse_ratings(read_member(f"{name}.test", root), source=f"{name}.test")
     return train, test
+
+
+def split_ratings(data: pd.DataFrame, split_mode: str = "random",
+                  test_ratio: float = 0.1, seed: int | None = 0):
+    """Any release's ratings split into ``(train, test)``, as :func:`split_data_ml100k`."""
+    return split_data_ml100k(data, 0, 0, split_mode, test_ratio, seed)
 
 
 def split_data_ml100k(data: pd.DataFrame, num_users: int, num_items: int,

@@ -19,11 +19,11 @@ from . import releases
 from .cache import DATA_ENV
 from .errors import CorruptArchiveError, DataError, DataUnavailableError
 
-#: Limits of an archive on disk: its size, the size of its central directory,
-#: and the size of any one member read from it.
-MAX_ARCHIVE_BYTES = 64 << 20
+#: The largest central directory read (the releases list 7 to 24 members);
+#: an archive on disk may be up to twice its release's ``max_bytes``, and a
+#: member up to its ``max_member_bytes``.
 MAX_DIRECTORY_BYTES = 64 << 10
-MAX_MEMBER_BYTES = 16 << 20
+
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -53,7 +53,7 @@ def _unreadable(path: Path, err: OSError) -> DataUnavailableError:
         f"folder of your own, then run again.")
 
 
-def _check_directory(f, path: Path) -> None:
+def _check_directory(f, path: Path, rel: releases.Release) -> None:
     """Refuse a zip file whose central directory is too large to read."""
     f.seek(0, os.SEEK_END)
     end = f.tell()
@@ -66,7 +66,8 @@ def _check_directory(f, path: Path) -> None:
     zip64 = at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07"
     if zip64 or size > MAX_DIRECTORY_BYTES or entries > MAX_DIRECTORY_BYTES // 46:
         raise CorruptArchiveError(
-            f"{path} lists {entries} members in {size} bytes; MovieLens 100K lists 24.")
+            f"{path} lists {entries} members in {size} bytes; {rel.title} lists "
+            f"{len(rel.members) + 6 if rel.members else 'a few'}.")
     f.seek(0)
 
 
@@ -75,7 +76,7 @@ def _members(zf: zipfile.ZipFile) -> dict:
 
 
 def _read_checked(zf: zipfile.ZipFile, name: str, path: Path, expected=None,
-                  keep: bool = True) -> bytes | None:
+                  keep: bool = True, limit: int = 16 << 20) -> bytes | None:
     """Read one member in 1 MiB chunks, refusing it before a byte is inflated if
     its flags, method or declared size are wrong; check its SHA-256 if known."""
     info = zf.getinfo(name)
@@ -91,7 +92,7 @@ def _read_checked(zf: zipfile.ZipFile, name: str, path: Path, expected=None,
         raise CorruptArchiveError(
             f"{what} does not match the original release (expected {size} bytes, "
             f"its header says {info.file_size}).")
-    if info.file_size > MAX_MEMBER_BYTES:
+    if info.file_size > limit:
         raise CorruptArchiveError(f"{what} is {info.file_size} bytes, too large to read.")
     h, chunks, n = hashlib.sha256(), [], 0
     with zf.open(info) as f:
@@ -111,16 +112,16 @@ def _read_checked(zf: zipfile.ZipFile, name: str, path: Path, expected=None,
 
 
 @contextlib.contextmanager
-def _open_archive(path: Path):
+def _open_archive(path: Path, rel: releases.Release):
     """Open a regular file of sane size as a zip file, turning every failure
     into a DataError: unreadable (DataUnavailableError) or bad (CorruptArchiveError)."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise CorruptArchiveError(f"{path} is {_kind(st.st_mode)}, not a zip file.")
-        if st.st_size > MAX_ARCHIVE_BYTES:
-            raise CorruptArchiveError(f"{path} is {st.st_size:,} bytes; MovieLens 100K "
-                                      f"is about 5 MB.")
+        if st.st_size > 2 * rel.max_bytes:
+            raise CorruptArchiveError(f"{path} is {st.st_size:,} bytes; {rel.title} "
+                                      f"is {_about(rel)}.")
         with open(path, "rb") as f:
             yield f
     except DataError:
@@ -142,48 +143,72 @@ def _hash_stream(f, algorithm: str) -> str:
     return h.hexdigest()
 
 
-def verify_archive(path: str | os.PathLike) -> str:
+def _about(rel: releases.Release) -> str:
+    """The size of a release's archive in words."""
+    size = rel.size or rel.max_bytes // 2
+    return f"about {size / 1e6:,.0f} MB" if size >= 1e7 else f"about {size / 1e6:.0f} MB"
+
+
+def _official(f, rel: releases.Release) -> tuple[bool, str, str]:
+    """Whether the open file's strongest published checksum matches:
+    ``(matches, algorithm, digest)``."""
+    algorithm, expected = rel.known_hash.split(":")
+    digest = _hash_stream(f, algorithm)
+    return digest == expected, algorithm, digest
+
+
+def verify_archive(path: str | os.PathLike, release: str | releases.Release = "ml-100k"
+                   ) -> str:
     """Check an archive and say why it can be trusted.
 
     Returns ``"official"`` when the file is byte-identical to the GroupLens
-    release (by SHA-1), or ``"members"`` when it is another zip file whose
-    members match :data:`MEMBER_SHA256` one by one. Raises
+    release (by its published checksum, see :mod:`.releases`), or
+    ``"members"`` when it is another zip file whose members match the
+    release's member checksums one by one (MovieLens 100K only). Raises
     :class:`CorruptArchiveError` otherwise, naming what is wrong, or
     :class:`DataUnavailableError` if the file cannot be read.
     """
-    path = Path(path)
-    with _open_archive(path) as f:
-        if _hash_stream(f, "sha1") == releases.OFFICIAL_SHA1:
+    path, rel = Path(path), releases.release(release)
+    with _open_archive(path, rel) as f:
+        matches, algorithm, digest = _official(f, rel)
+        if matches:
             return "official"
-        _check_directory(f, path)
+        if not rel.members:
+            raise CorruptArchiveError(
+                f"{path} is not the official {rel.title} archive: its "
+                f"{releases.HASH_NAMES[algorithm]} is {digest[:12]}..., the published one "
+                f"{rel.known_hash.split(':')[1][:12]}...")
+        _check_directory(f, path, rel)
         with zipfile.ZipFile(f) as zf:
             names = _members(zf)
-            for member, expected in releases.MEMBER_SHA256.items():
+            for member, expected in rel.members.items():
                 if member not in names:
                     raise CorruptArchiveError(
-                        f"{path} is not a complete MovieLens 100K archive: it has no "
+                        f"{path} is not a complete {rel.title} archive: it has no "
                         f"member {member!r}.")
-                _read_checked(zf, names[member], path, expected, keep=False)
+                _read_checked(zf, names[member], path, expected, keep=False,
+                              limit=rel.max_member_bytes)
     return "members"
 
 
 _VERIFIED: dict[tuple, str] = {}
 
 
-def _identity(path: Path) -> tuple | None:
+def _identity(path: Path, rel: releases.Release | None = None) -> tuple | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (os.path.abspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return (os.path.abspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+            rel.known_hash if rel is not None else None)
 
 
-def _verified(path: Path) -> str:
+def _verified(path: Path, rel: releases.Release) -> str:
     """verify_archive, remembered per file identity within a process."""
-    key = _identity(path)
+    key = _identity(path, rel)
     if key is None or key not in _VERIFIED:
-        how = verify_archive(path)
-        if key is not None and key == _identity(path):
+        how = verify_archive(path, rel)
+        if key is not None and key == _identity(path, rel):
             _VERIFIED[key] = how
         return how
     return _VERIFIED[key]

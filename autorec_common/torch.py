@@ -155,8 +155,9 @@ def evaluator(network: nn.Module, inter_matrix, test_data, device=None) -> float
     return masked_rmse(predict(network, inter_matrix, device), test_data)
 
 
-def adam(params, **kwargs) -> torch.optim.Adam:
-    """``torch.optim.Adam`` with its fused kernel where this PyTorch has one.
+def adam(params, lr: float, weight_decay: float = 0.0) -> torch.optim.Adam:
+    """``torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)``, with its
+    fused kernel where this PyTorch has one.
 
     The fused update does the same arithmetic as the default one (equal up to
     float32 rounding) in one pass over each parameter instead of about ten,
@@ -165,9 +166,9 @@ def adam(params, **kwargs) -> torch.optim.Adam:
     """
     params = list(params)
     try:
-        return torch.optim.Adam(params, fused=True, **kwargs)
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, fused=True)
     except (RuntimeError, TypeError, ValueError):  # older PyTorch or device
-        return torch.optim.Adam(params, **kwargs)
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
 
 
 def train_autorec(net: nn.Module, train_mat, eval_mats=None, *, num_epochs: int = 25,

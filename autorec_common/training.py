@@ -3,6 +3,7 @@ per-epoch evaluation and early stopping."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,23 +89,63 @@ class MaskedScorer:
 
 
 class EarlyStopping:
-    """Track the first evaluation set's RMSE; say when to stop and what was best."""
+    """Early stopping on a validation score: which evaluation was best, and
+    when to stop.
 
-    def __init__(self, patience: int | None):
-        self.patience = patience
-        self.best = float("inf")
+    ``mode="min"`` for a score to minimise (RMSE), ``"max"`` for one to
+    maximise (NDCG). Training stops after ``patience`` evaluations in a row
+    without improvement; ``patience=None`` switches early stopping off (no
+    best is tracked), ``patience=math.inf`` tracks the best without stopping.
+    ``snapshot()``, if given, is called at each improvement and its result
+    kept in :attr:`best_state` (for a PyTorch model,
+    ``lambda: copy.deepcopy(net.state_dict())``); :meth:`restore` hands it back.
+
+    A loop with it::
+
+        stopper = EarlyStopping(patience=3, mode="min", snapshot=...)
+        for epoch in range(1, num_epochs + 1):
+            ...  # train one epoch
+            if stopper.step(epoch, valid_rmse):
+                break
+        stopper.restore(net.load_state_dict)  # the best weights
+    """
+
+    def __init__(self, patience: float | None, mode: str = "min", snapshot=None):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
+        if patience is not None and not patience >= 1:
+            raise ValueError(f"patience must be at least 1 evaluation (or None), "
+                             f"not {patience!r}")
+        self.patience, self.mode, self.snapshot = patience, mode, snapshot
+        self.best = math.inf if mode == "min" else -math.inf
         self.best_epoch = None
-        self.bad_epochs = 0
+        self.best_state = None
+        self.bad_epochs = 0  # evaluations since the last improvement
 
-    def update(self, epoch: int, rmse: float) -> tuple[bool, bool]:
-        """Returns ``(improved, stop)``."""
+    def update(self, epoch: int, score: float) -> tuple[bool, bool]:
+        """Record the score of epoch ``epoch``; returns ``(improved, stop)``."""
         if self.patience is None:
             return False, False
-        if rmse < self.best:
-            self.best, self.best_epoch, self.bad_epochs = rmse, epoch, 0
+        better = score < self.best if self.mode == "min" else score > self.best
+        if better:
+            self.best, self.best_epoch, self.bad_epochs = score, epoch, 0
+            if self.snapshot is not None:
+                self.best_state = self.snapshot()
             return True, False
         self.bad_epochs += 1
         return False, self.bad_epochs >= self.patience
+
+    def step(self, epoch: int, score: float) -> bool:
+        """Record the score of epoch ``epoch``; whether to stop now."""
+        return self.update(epoch, score)[1]
+
+    def restore(self, load) -> bool:
+        """Call ``load(best_state)`` (e.g. ``net.load_state_dict``) if a
+        snapshot was kept; whether it was."""
+        if self.best_state is None:
+            return False
+        load(self.best_state)
+        return True
 
 
 class EpochEnd:
@@ -114,7 +155,8 @@ class EpochEnd:
     and decide on early stopping.
 
     ``snapshot()`` (a copy of the current weights) is called whenever the
-    first evaluation set's RMSE improves; :attr:`best` holds the last copy.
+    first evaluation set's RMSE improves; :attr:`best` holds the last copy
+    (kept by :attr:`stopper`, an :class:`EarlyStopping`).
     ``stop_at(epoch, best_epoch)``, if given, is asked after each evaluation
     whether to stop there as well.
     """
@@ -125,9 +167,9 @@ class EpochEnd:
         self.scorer = MaskedScorer(self.evals)
         self.first = next(iter(self.evals), None)
         self.num_epochs, self.eval_every = num_epochs, eval_every
-        self.stopper = EarlyStopping(patience)
-        self.snapshot, self.bar, self.stop_at = snapshot, bar, stop_at
-        self.history, self.best = History(), None
+        self.stopper = EarlyStopping(patience, snapshot=snapshot)
+        self.bar, self.stop_at = bar, stop_at
+        self.history = History()
 
     def __call__(self, epoch: int, train_loss: float, seconds: float, reconstruct) -> bool:
         """Record epoch ``epoch``; ``reconstruct()`` returns the reconstruction
@@ -143,14 +185,16 @@ class EpochEnd:
                               if k.endswith(("loss", "rmse"))})
         if not evaluate:
             return False
-        improved, stop = self.stopper.update(epoch, row[f"{self.first}_rmse"])
-        if improved:
-            self.best = self.snapshot()
+        stop = self.stopper.step(epoch, row[f"{self.first}_rmse"])
         return stop or bool(self.stop_at and self.stop_at(epoch, self.stopper.best_epoch))
+
+    @property
+    def best(self):
+        """The last snapshot of the best weights, or None."""
+        return self.stopper.best_state
 
     def finish(self, restore) -> History:
         """Call ``restore(best)`` if early stopping kept a copy; the history."""
-        if self.best is not None:
-            restore(self.best)
+        if self.stopper.restore(restore):
             self.history.best_epoch = self.stopper.best_epoch
         return self.history

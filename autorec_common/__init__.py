@@ -15,13 +15,14 @@ from .data import (CITATION, RELEASES, CorruptArchiveError, DataError,
                    split_ratings, verify_archive)
 from .metrics import masked_mae, masked_rmse
 from .results import record
-from .sweep import grid, run_sweep, summarize
+from .sweep import format_mean_sd, grid, mean_sd, mean_sd_table, run_sweep, summarize
 
 __all__ = [
     "CITATION", "RELEASES", "fetch_release", "load_ratings", "sparse_interaction_matrix",
     "split_ratings", "CorruptArchiveError", "DataError", "DataUnavailableError",
     "MalformedDataError", "archive_path", "data_dir", "describe", "fetch_ml100k",
-    "grid", "interaction_matrix", "load_data_ml100k", "masked_mae", "masked_rmse",
+    "format_mean_sd", "grid", "interaction_matrix", "load_data_ml100k", "masked_mae", "masked_rmse", "mean_sd",
+    "mean_sd_table",
     "RatingMatrices", "rating_matrices", "read_data_ml100k", "read_items", "read_split", "record", "run_sweep",
     "split_data_ml100k", "summarize", "verify_archive",
 ]

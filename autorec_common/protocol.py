@@ -17,10 +17,14 @@ on the same kind of evidence:
    :data:`SEEDS` on the same split, so seed ``s`` of one is paired with seed
    ``s`` of the other. :func:`paired_difference` gives the mean difference
    with a 95% t-interval; :meth:`Difference.verdict` names a direction only
-   when the interval excludes 0.
+   when the interval excludes 0, and :meth:`Difference.describe` says it in
+   words.
 4. **Split checks.** A headline comparison is repeated on several splits
    (:data:`SPLIT_SEEDS` of the random 90/10 split, or ``"u1"``..``"u5"``),
-   pairing by split instead of by seed (:func:`split_check`).
+   pairing by split instead of by seed (:func:`split_check`). Those splits
+   share most of their training ratings, so the interval is Nadeau and
+   Bengio's corrected resampled t-interval (:func:`paired_difference` with
+   ``test_train_ratio``), wider than the plain one.
 5. **One reference I-AutoRec.** :data:`REFERENCE` is the book's model with
    the learning rate chosen by this protocol in notebook 05 (05_hidden_size,
    its 500-unit arm, at the lower bound lr 1e-3). That notebook records the
@@ -269,7 +273,12 @@ def budget_note(runs: pd.DataFrame) -> str:
 
 @dataclass
 class Difference:
-    """A paired mean difference ``a - b`` with its ``confidence`` t-interval."""
+    """A paired mean difference ``a - b`` with its ``confidence`` t-interval.
+
+    ``test_train_ratio`` is None for the plain paired t-interval, or the
+    ratio n_test / n_train of the corrected resampled t-interval
+    (:func:`paired_difference`).
+    """
 
     mean: float
     low: float
@@ -277,10 +286,21 @@ class Difference:
     n: int
     sd: float
     confidence: float = 0.95
+    test_train_ratio: float | None = None
 
     @property
     def excludes_zero(self) -> bool:
         return self.low > 0 or self.high < 0
+
+    @property
+    def corrected(self) -> bool:
+        """Whether the interval is Nadeau and Bengio's corrected one."""
+        return self.test_train_ratio is not None
+
+    @property
+    def test(self) -> str:
+        """The interval's name: "t-interval" or "corrected resampled t-interval"."""
+        return "corrected resampled t-interval" if self.corrected else "t-interval"
 
     def verdict(self, lower: str = "lower", higher: str = "higher") -> str | None:
         """``higher`` when the interval lies above 0, ``lower`` when below,
@@ -291,18 +311,52 @@ class Difference:
             return lower
         return None
 
+    def as_text(self, digits: int = 4) -> str:
+        """The mean and interval: ``"+0.0123 [+0.0045, +0.0201]"``."""
+        return f"{self.mean:+.{digits}f} [{self.low:+.{digits}f}, {self.high:+.{digits}f}]"
+
+    def describe(self, lower: str = "better", higher: str = "worse", digits: int = 4) -> str:
+        """The mean, interval and verdict for a summary, e.g. ``"+0.0123
+        [+0.0045, +0.0201], worse"`` or ``"..., no verdict: the interval
+        contains 0"``. The defaults suit a difference of RMSEs (lower is
+        better); pass other words for other metrics."""
+        word = self.verdict(lower, higher)
+        return self.as_text(digits) + (f", {word}" if word
+                                       else ", no verdict: the interval contains 0")
+
+    def row(self, lower: str = "lower", higher: str = "higher", digits: int = 4) -> dict:
+        """One row of a table of differences: ``difference``, the interval,
+        ``n`` and the verdict ("" when the interval contains 0)."""
+        return {"difference": round(self.mean, digits),
+                f"{self.confidence:.0%} interval":
+                    f"[{self.low:+.{digits}f}, {self.high:+.{digits}f}]",
+                "n": self.n, "verdict": self.verdict(lower, higher) or ""}
+
     def __str__(self) -> str:
         return (f"{self.mean:+.4f} [{self.low:+.4f}, {self.high:+.4f}] "
-                f"({self.confidence:.0%} t-interval, n = {self.n})")
+                f"({self.confidence:.0%} {self.test}, n = {self.n})")
 
 
-def paired_difference(a, b, confidence: float = 0.95) -> Difference:
+def paired_difference(a, b, confidence: float = 0.95,
+                      test_train_ratio: float | None = None) -> Difference:
     """The mean of the paired differences ``a - b`` and its t-interval.
 
     ``a`` and ``b`` are sequences in the same order, or ``pandas.Series``
     indexed by the pairing key (seed or split), which are aligned first;
-    a key present in only one of them is an error.
+    a key present in only one of them is an error. ``b`` may also be one
+    number (a deterministic baseline, such as the mean-rating predictor).
+
+    With ``test_train_ratio`` (n_test / n_train of each resample), the
+    interval is the corrected resampled t-interval of Nadeau and Bengio
+    (2003), "Inference for the Generalization Error", Machine Learning 52,
+    239-281: when the n resamples share training data (random splits of the
+    same ratings, cross-validation folds), their differences are correlated,
+    and the variance of the mean is sd**2 * (1/n + n_test/n_train) instead
+    of sd**2 / n. Use it for pairs over splits, not over seeds of one split.
     """
+    if np.ndim(b) == 0 and not isinstance(b, pd.Series):
+        b = pd.Series(float(b), index=a.index) if isinstance(a, pd.Series) \
+            else np.full(np.shape(a), float(b))
     if isinstance(a, pd.Series) and isinstance(b, pd.Series):
         if set(a.index) != set(b.index):
             raise ValueError(f"unpaired keys: {sorted(set(a.index) ^ set(b.index))}")
@@ -313,44 +367,107 @@ def paired_difference(a, b, confidence: float = 0.95) -> Difference:
     n = len(a)
     if n < 2:
         raise ValueError("a t-interval needs at least 2 pairs")
+    if test_train_ratio is not None and not test_train_ratio > 0:
+        raise ValueError(f"test_train_ratio must be n_test / n_train > 0, not "
+                         f"{test_train_ratio!r} (None: the plain t-interval)")
     d = a - b
     mean, sd = float(d.mean()), float(d.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return Difference(mean, mean - half, mean + half, n, sd, confidence)
+    scale = 1 / n + (test_train_ratio or 0.0)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd * math.sqrt(scale)
+    return Difference(mean, mean - half, mean + half, n, sd, confidence,
+                      None if test_train_ratio is None else float(test_train_ratio))
+
+
+def difference(runs: pd.DataFrame, by: str, a, b, metric: str = "test_rmse",
+               pair: str = "seed", confidence: float = 0.95,
+               test_train_ratio: float | None = None) -> Difference:
+    """The paired difference of ``metric`` between the rows of ``runs`` whose
+    column ``by`` is ``a`` and those where it is ``b``, paired on ``pair``."""
+    one = runs[runs[by] == a].set_index(pair)[metric]
+    two = runs[runs[by] == b].set_index(pair)[metric]
+    for value, side in ((a, one), (b, two)):
+        if side.empty:
+            raise ValueError(f"no run has {by} == {value!r}; "
+                             f"values: {list(pd.unique(runs[by]))}")
+    return paired_difference(one, two, confidence, test_train_ratio)
 
 
 def compare(runs: pd.DataFrame, by: str, baseline, metric: str = "test_rmse",
-            pair: str = "seed", confidence: float = 0.95) -> pd.DataFrame:
+            pair: str = "seed", confidence: float = 0.95, lower: str = "lower",
+            higher: str = "higher", test_train_ratio: float | None = None
+            ) -> pd.DataFrame:
     """Each configuration of column ``by`` against ``baseline``: the paired
     difference of ``metric`` (pairs matched on column ``pair``), its interval,
-    n, and the verdict ("higher"/"lower", or "" when the interval holds 0)."""
-    base = runs[runs[by] == baseline].set_index(pair)[metric]
-    rows = []
-    for value, group in runs.groupby(by, sort=False):
+    n, and the verdict (``higher``/``lower``, or "" when the interval holds 0).
+    The :class:`Difference` of each row is in ``table.attrs["differences"]``."""
+    rows, diffs = [], {}
+    for value in pd.unique(runs[by]):
         if value == baseline:
             continue
-        diff = paired_difference(group.set_index(pair)[metric], base, confidence)
+        diff = difference(runs, by, value, baseline, metric, pair, confidence,
+                          test_train_ratio)
+        diffs[value] = diff
         rows.append({by: value, "difference": diff.mean, "low": diff.low, "high": diff.high,
-                     "n": diff.n, "verdict": diff.verdict() or ""})
-    return pd.DataFrame(rows).set_index(by)
+                     "n": diff.n, "verdict": diff.verdict(lower, higher) or ""})
+    table = pd.DataFrame(rows).set_index(by)
+    table.attrs["differences"] = diffs
+    return table
+
+
+RELEASE_TEST_TRAIN = 20_000 / 80_000
+"""n_test / n_train of MovieLens 100K's folds u1..u5 (20,000 test ratings each)."""
+
+RANDOM_TEST_TRAIN = 0.1 / (0.9 * 0.9)
+"""n_test / n_train of the protocol's random split: 10% test, and 10% of the
+rest carved out for validation (10,000 test against 81,000 training ratings)."""
+
+
+def resample_ratio(runs: pd.DataFrame, splits: Sequence) -> float:
+    """n_test / n_train for the corrected interval over ``splits``: the mean
+    over the runs that report ``n_test`` and ``n_train`` (as :func:`fit`'s do),
+    else :data:`RELEASE_TEST_TRAIN` for the folds ``"u1"``..``"u5"`` and
+    :data:`RANDOM_TEST_TRAIN` for seeds of the random split."""
+    if {"n_test", "n_train"} <= set(runs.columns):
+        known = runs.dropna(subset=["n_test", "n_train"])
+        if len(known):
+            return float((known.n_test / known.n_train).mean())
+    if all(isinstance(s, str) and s in ("u1", "u2", "u3", "u4", "u5") for s in splits):
+        return RELEASE_TEST_TRAIN
+    if all(isinstance(s, (int, np.integer)) for s in splits):
+        return RANDOM_TEST_TRAIN
+    raise ValueError(f"cannot tell n_test / n_train of splits {list(splits)}: pass "
+                     f"test_train_ratio, or return n_test and n_train from train")
 
 
 def split_check(train: Callable[..., Mapping], a: Mapping, b: Mapping,
                 splits: Iterable = SPLIT_SEEDS, metric: str = "test_rmse",
-                confidence: float = 0.95) -> tuple[Difference, pd.DataFrame]:
+                confidence: float = 0.95, test_train_ratio: float | str | None = "auto"
+                ) -> tuple[Difference, pd.DataFrame]:
     """Repeat the comparison of configurations ``a`` and ``b`` on several splits.
 
     ``train(seed=split, **config)`` must build the split from ``split`` (a seed
     of the random split, or a release split's name). Returns the paired
     difference ``a - b`` over the splits and the runs.
+
+    The splits overlap (two random 90/10 splits share about 81% of their
+    training ratings; two folds u1..u5, 75%), so the interval is the corrected
+    resampled t-interval (Nadeau and Bengio, 2003; :func:`paired_difference`).
+    ``test_train_ratio="auto"`` takes n_test / n_train from the splits
+    (:func:`resample_ratio`); a number sets it; None gives the plain
+    t-interval, as if the splits were independent.
     """
     splits = list(splits)
     runs = pd.concat([run_sweep(train, [a], splits, progress=False).assign(arm="a"),
                       run_sweep(train, [b], splits, progress=False).assign(arm="b")],
                      ignore_index=True).rename(columns={"seed": "split"})
+    if isinstance(test_train_ratio, str):
+        if test_train_ratio != "auto":
+            raise ValueError(f"test_train_ratio: 'auto', a number or None, "
+                             f"not {test_train_ratio!r}")
+        test_train_ratio = resample_ratio(runs, splits)
     one = runs[runs.arm == "a"].set_index("split")[metric]
     two = runs[runs.arm == "b"].set_index("split")[metric]
-    return paired_difference(one, two, confidence), runs
+    return paired_difference(one, two, confidence, test_train_ratio), runs
 
 
 # -- the reference ------------------------------------------------------------

@@ -205,3 +205,75 @@ def test_fit_equals_restarting_with_the_cap_doubled(lr, eval_every):
     assert cap > 2 and out["cap"] == cap and out["epochs"] == hist.best_epoch
     assert out["valid_rmse"] == hist.final("valid")
     assert out["test_rmse"] == masked_rmse(art.predict(net, mats.train), mats.test)
+
+
+def test_corrected_resampled_interval_by_hand():
+    """Nadeau and Bengio (2003): variance sd**2 * (1/n + n_test/n_train).
+    d = 0.01..0.05: mean 0.03, sd**2 = 0.001/4 = 0.00025; with ratio 0.25 the
+    half-width is t(0.975, 4) * sqrt(0.00025 * (1/5 + 0.25))
+    = 2.7764451 * 0.0106066 = 0.0294486, 1.5 times the plain 0.0196324."""
+    d = np.array([0.01, 0.02, 0.03, 0.04, 0.05])
+    plain = protocol.paired_difference(d, 0.0)
+    corrected = protocol.paired_difference(d, np.zeros(5), test_train_ratio=0.25)
+    assert (plain.low, plain.high) == pytest.approx((0.03 - 0.0196324, 0.03 + 0.0196324),
+                                                    abs=1e-7), plain
+    assert (corrected.low, corrected.high) == pytest.approx(
+        (0.03 - 0.0294486, 0.03 + 0.0294486), abs=1e-7), corrected
+    assert corrected.corrected and not plain.corrected
+    assert "95% corrected resampled t-interval, n = 5" in str(corrected), str(corrected)
+    assert "95% t-interval, n = 5" in str(plain), str(plain)
+    with pytest.raises(ValueError, match="test_train_ratio"):
+        protocol.paired_difference(d, 0.0, test_train_ratio=0)
+
+
+def test_split_check_corrects_for_overlapping_splits():
+    def train(seed, offset, n_test=10_000):
+        out = {"test_rmse": 0.9 + 0.004 * seed + offset + 0.001 * (seed % 2) * offset}
+        return {**out, "n_test": n_test, "n_train": 81_000} if n_test else out
+    diff, _ = protocol.split_check(train, {"offset": 0.01}, {"offset": 0.0})
+    assert diff.test_train_ratio == pytest.approx(10_000 / 81_000), diff
+    plain, _ = protocol.split_check(train, {"offset": 0.01}, {"offset": 0.0},
+                                    test_train_ratio=None)
+    wider = (diff.high - diff.low) / (plain.high - plain.low)
+    assert wider == pytest.approx(math.sqrt((0.2 + 10 / 81) / 0.2)), wider
+    # Without counts: the protocol's random split, or the release's folds.
+    diff, _ = protocol.split_check(train, {"offset": 0.01, "n_test": 0}, {"offset": 0.0,
+                                                                          "n_test": 0})
+    assert diff.test_train_ratio == pytest.approx(protocol.RANDOM_TEST_TRAIN), diff
+    folds = ["u1", "u2", "u3", "u4", "u5"]
+    diff, _ = protocol.split_check(lambda seed, offset: {"test_rmse": 0.9 + offset
+                                                         + 0.001 * int(seed[1])},
+                                   {"offset": 0.01}, {"offset": 0.0}, splits=folds)
+    assert diff.test_train_ratio == 0.25 and diff.test.startswith("corrected"), diff
+
+
+def test_difference_describe_reads_as_the_notebooks_said():
+    diff = protocol.Difference(0.0123, 0.0045, 0.0201, 5, 0.006)
+    assert diff.describe() == "+0.0123 [+0.0045, +0.0201], worse"
+    assert diff.describe("U-AutoRec better", "I-AutoRec better") == \
+        "+0.0123 [+0.0045, +0.0201], I-AutoRec better"
+    unsure = protocol.Difference(-0.0012, -0.0101, 0.0077, 5, 0.007)
+    assert unsure.describe(digits=3) == \
+        "-0.001 [-0.010, +0.008], no verdict: the interval contains 0"
+    assert unsure.as_text() == "-0.0012 [-0.0101, +0.0077]"
+    assert protocol.Difference(-0.02, -0.03, -0.01, 5, 0.01).describe() == \
+        "-0.0200 [-0.0300, -0.0100], better"
+    assert diff.row("better", "worse") == {"difference": 0.0123,
+                                           "95% interval": "[+0.0045, +0.0201]",
+                                           "n": 5, "verdict": "worse"}
+    assert unsure.row()["verdict"] == ""
+
+
+def test_difference_pairs_rows_of_a_run_table_and_compare_keeps_them():
+    runs = pd.DataFrame({"arch": ["one"] * 3 + ["two"] * 3, "seed": [0, 1, 2, 2, 1, 0],
+                         "test_rmse": [0.90, 0.91, 0.92, 0.93, 0.92, 0.91]})
+    diff = protocol.difference(runs, "arch", "two", "one")
+    assert diff.mean == pytest.approx(0.01) and diff.n == 3, diff
+    table = protocol.compare(runs, "arch", "one", lower="better", higher="worse")
+    assert table.loc["two", "verdict"] == "worse", table
+    assert table.attrs["differences"]["two"].mean == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="no run has arch == 'three'"):
+        protocol.difference(runs, "arch", "three", "one")
+    constant = protocol.paired_difference(runs[runs.arch == "one"].set_index("seed")
+                                          .test_rmse, 0.85)
+    assert constant.mean == pytest.approx(0.06) and constant.n == 3, constant

@@ -8,10 +8,10 @@ on the same kind of evidence:
    grid is extended one step past that edge (geometrically, by the ratio of
    the edge's two nearest values) and tuned again, until the winner is
    interior or a stated bound is reached; the result says which.
-2. **No chosen run stopped by an epoch cap.** :func:`fit` trains with early
-   stopping on validation under a cap of epochs; a run whose best epoch lies
-   within ``margin`` epochs of the cap (:func:`at_cap`) is retrained with the
-   cap doubled, up to ``max_epochs``. A run still at the cap there is marked
+2. **No chosen run stopped by an epoch cap.** :func:`fit` trains one
+   :class:`AutoRecConfig` with early stopping on validation under a cap of
+   epochs; a run whose best epoch lies within ``eval_every`` epochs of the
+   cap (:func:`at_cap`) goes on with the cap doubled, up to ``max_epochs``. A run still at the cap there is marked
    ``at_cap``, and its result must be reported "under a budget of N epochs".
 3. **Five seeds, paired.** Every configuration compared runs with the same
    :data:`SEEDS` on the same split, so seed ``s`` of one is paired with seed
@@ -42,6 +42,7 @@ mapping of metrics that includes ``valid_rmse``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -60,8 +61,77 @@ SEEDS = (0, 1, 2, 3, 4)
 SPLIT_SEEDS = (0, 1, 2, 3, 4)
 """Seeds of the random 90/10 split for split checks (seed 0 is the usual one)."""
 
-REFERENCE = dict(hidden=500, lr=0.001, wd=1e-5, dropout=0.05, batch_size=256,
-                 num_epochs=120, eval_every=4, patience=2)
+@dataclass(frozen=True)
+class AutoRecConfig:
+    """The settings of one I-AutoRec run under the protocol; :func:`fit` takes
+    it whole. The defaults are the book's (D2L 16.4); :data:`REFERENCE` is this
+    collection's reference. Change a field with ``dataclasses.replace``::
+
+        config = dataclasses.replace(pr.REFERENCE, num_hidden=100, lr=0.002)
+        pr.fit(mats, seed, config)
+    """
+
+    num_hidden: int = 500      # hidden units k: art.AutoRec(num_hidden, ...)
+    dropout: float = 0.05      # dropout on the hidden layer's output
+    lr: float = 0.002          # Adam's learning rate: torch.optim.Adam(lr=...)
+    wd: float = 1e-5           # Adam's weight decay (L2 on every parameter)
+    batch_size: int = 256      # items (rows of the rating matrix) per batch
+    num_epochs: int = 120      # the first epoch cap; a multiple of eval_every
+    max_epochs: int | None = None  # the cap is doubled up to this (None: 4 * num_epochs)
+    eval_every: int = 4        # epochs between two validation RMSEs
+    patience: int = 2          # evaluations without improvement before stopping
+
+    # -- kept for compatibility only: notebooks written when the configuration
+    # was a dict use pr.REFERENCE["hidden"], {**pr.REFERENCE, ...} and .items(),
+    # with the old names. New code reads fields and uses dataclasses.replace.
+
+    _LEGACY = ("hidden", "lr", "wd", "dropout", "batch_size", "num_epochs",
+               "eval_every", "patience")
+
+    def keys(self):
+        """The old dict's keys (``hidden`` for ``num_hidden``); compatibility."""
+        return list(self._LEGACY)
+
+    def __getitem__(self, key):
+        if key not in self._LEGACY and key not in _FIELDS:
+            raise KeyError(key)
+        return getattr(self, "num_hidden" if key == "hidden" else key)
+
+    def items(self):
+        """The old dict's items; compatibility."""
+        return [(k, self[k]) for k in self._LEGACY]
+
+    def __eq__(self, other):
+        if isinstance(other, AutoRecConfig):
+            return dataclasses.astuple(self) == dataclasses.astuple(other)
+        if isinstance(other, Mapping):  # an old-style dict of settings
+            try:
+                return self == AutoRecConfig().updated(**other)
+            except TypeError:
+                return False
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(tuple(tuple(v) if isinstance(v, list) else v
+                          for v in dataclasses.astuple(self)))
+
+    def updated(self, **changes) -> AutoRecConfig:
+        """A copy with ``changes``, which may use the old name ``hidden`` for
+        ``num_hidden`` (compatibility); an unknown name is a TypeError."""
+        if "hidden" in changes:
+            if "num_hidden" in changes:
+                raise TypeError("give num_hidden or its old name hidden, not both")
+            changes["num_hidden"] = changes.pop("hidden")
+        unknown = sorted(set(changes) - set(_FIELDS))
+        if unknown:
+            raise TypeError(f"AutoRecConfig has no field {', '.join(unknown)}; "
+                            f"its fields: {', '.join(_FIELDS)}")
+        return dataclasses.replace(self, **changes)
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(AutoRecConfig))
+
+REFERENCE = AutoRecConfig(lr=0.001)
 """The reference I-AutoRec: the book's model and settings (500 sigmoid units,
 identity decoder, dropout 0.05, Adam with weight decay ``wd`` 1e-5, batches of
 256 items) with its learning rate chosen on validation in notebook 05, where
@@ -200,65 +270,91 @@ def at_cap(best_epoch: int | None, cap: int, margin: int = 4) -> bool:
     return best_epoch is None or best_epoch > cap - margin
 
 
-def fit(mats, seed: int, *, hidden=500, lr: float = 0.002, wd: float = 1e-5,
-        dropout: float = 0.05, batch_size: int = 256, num_epochs: int = 120,
-        eval_every: int = 4, patience: int = 2, max_epochs: int | None = None,
-        model: Callable | None = None, keep: bool = False, **model_kw) -> dict:
-    """One PyTorch AutoRec run under the protocol; returns its metrics.
+def fit(mats, seed: int, config: AutoRecConfig | None = None, *,
+        model: Callable | None = None, keep: bool = False, **kwargs) -> dict:
+    """One PyTorch AutoRec run of ``config`` under the protocol; its metrics.
 
-    Trains ``model(hidden, num_inputs, dropout, **model_kw)`` (by default
-    ``art.AutoRec``) on ``mats.train`` with early stopping on ``mats.valid``
-    (evaluated every ``eval_every`` epochs, stopping after ``patience``
-    evaluations without improvement, best weights restored). If the kept epoch
-    is within ``eval_every`` of the cap, the cap is doubled, up to
-    ``max_epochs`` (default four times ``num_epochs``); the run goes on where
-    it stopped, with the numbers a restart from scratch would give.
+    Trains ``model(config.num_hidden, num_inputs, config.dropout, **model_kw)``
+    (by default ``art.AutoRec``) on ``mats.train`` with Adam (``config.lr``,
+    ``config.wd``) and early stopping on ``mats.valid``: validation RMSE every
+    ``eval_every`` epochs, stopping after ``patience`` evaluations without
+    improvement, best weights restored. A run whose kept epoch is within
+    ``eval_every`` epochs of the cap (:func:`at_cap`) goes on with
+    the cap doubled, up to ``max_epochs``: the numbers a restart from scratch
+    with the larger cap would give, without repeating its epochs.
+
+    ``config`` defaults to the book's settings, ``AutoRecConfig()``. Other
+    keyword arguments go to ``model`` (for example ``g="relu"``), except those
+    named as fields of the configuration (or ``hidden``, the old name of
+    ``num_hidden``), which replace that field: kept for compatibility with
+    ``pr.fit(mats, seed, **pr.REFERENCE)``; new code passes a config.
 
     Returns ``valid_rmse``, ``train_rmse`` (observed training ratings),
     ``test_rmse`` (held-out ratings, scored once), ``epochs`` (the kept epoch),
-    ``cap`` (the last cap) and ``at_cap``; with ``keep``, also ``net`` (the
-    trained network, best weights) and ``history``.
+    ``cap`` (the last cap), ``at_cap``, and ``n_train``/``n_test`` (the numbers
+    of training and test ratings, which :func:`split_check` uses); with
+    ``keep``, also ``net`` (the trained network, best weights) and ``history``.
     """
     from . import torch as art  # the core package stays framework-free
     from .metrics import masked_rmse
 
+    config = config or AutoRecConfig()
+    if not isinstance(config, AutoRecConfig):
+        raise TypeError(f"config must be an AutoRecConfig, not {type(config).__name__}; "
+                        f"build one with dataclasses.replace(pr.REFERENCE, ...)")
+    changes = {k: kwargs.pop(k) for k in list(kwargs) if k in _FIELDS or k == "hidden"}
+    config = config.updated(**changes)
+    model_kw = kwargs
     if mats.valid is None:
         raise ValueError("the protocol chooses epochs on validation: build the "
                          "matrices with valid_ratio > 0")
-    model = model or art.AutoRec
-    max_epochs = max_epochs or 4 * num_epochs
-    caps = [num_epochs]
-    while caps[-1] < max_epochs:
-        caps.append(min(2 * caps[-1], max_epochs))
+    caps = epoch_caps(config)
+    margin = config.eval_every
 
-    def run(num_epochs, stop_at=None):
-        art.seed_everything(seed)
-        net = model(hidden, mats.train.shape[1], dropout, **model_kw)
-        return net, art.train_autorec(
-            net, mats.train, {"valid": mats.valid}, num_epochs=num_epochs,
-            batch_size=batch_size, lr=lr, wd=wd, seed=seed, patience=patience,
-            eval_every=eval_every, progress=False, stop_at=stop_at)
+    def stop_at_cap(epoch, best_epoch):  # after each evaluation: stop here?
+        return epoch in caps and not at_cap(best_epoch, epoch, margin)
 
-    if all(c % eval_every == 0 for c in caps):
-        # One run that stops at a cap unless it is still improving there: the
-        # epochs of restarting with the cap doubled, without repeating them.
-        net, hist = run(caps[-1], lambda epoch, best: epoch in caps
-                        and not at_cap(best, epoch, eval_every))
-        cap = next(c for c in caps if c >= hist.rows[-1]["epoch"])
-    else:
-        for cap in caps:
-            net, hist = run(cap)
-            if not at_cap(hist.best_epoch, cap, eval_every):
-                break
-    capped = at_cap(hist.best_epoch, cap, eval_every)
+    art.seed_everything(seed)
+    net = (model or art.AutoRec)(config.num_hidden, mats.train.shape[1], config.dropout,
+                                 **model_kw)
+    hist = art.train_autorec(
+        net, mats.train, {"valid": mats.valid}, num_epochs=caps[-1],
+        batch_size=config.batch_size, lr=config.lr, wd=config.wd, seed=seed,
+        patience=config.patience, eval_every=config.eval_every, progress=False,
+        stop_at=stop_at_cap)
+    cap = next(c for c in caps if c >= hist.rows[-1]["epoch"])
     recon = art.predict(net, mats.train)
     out = {"valid_rmse": hist.final("valid"), "train_rmse": masked_rmse(recon, mats.train),
-           "epochs": hist.best_epoch, "cap": cap, "at_cap": bool(capped)}
+           "epochs": hist.best_epoch, "cap": cap,
+           "at_cap": bool(at_cap(hist.best_epoch, cap, margin)),
+           "n_train": int(np.count_nonzero(mats.train))}
     if mats.test is not None:
         out["test_rmse"] = masked_rmse(recon, mats.test)
+        out["n_test"] = int(np.count_nonzero(mats.test))
     if keep:
         out["net"], out["history"] = net, hist
     return out
+
+
+def epoch_caps(config: AutoRecConfig) -> list[int]:
+    """The caps a run of ``config`` may reach: ``num_epochs``, doubled up to
+    ``max_epochs`` (default four times ``num_epochs``). Every cap but the last
+    must be an evaluation epoch, or the run could not decide there whether to
+    go on: a ValueError says so."""
+    first, every = config.num_epochs, config.eval_every
+    last = config.max_epochs or 4 * first
+    if first < 1 or every < 1 or last < first:
+        raise ValueError(f"need 1 <= num_epochs <= max_epochs and eval_every >= 1; got "
+                         f"num_epochs={first}, max_epochs={last}, eval_every={every}")
+    if last > first and first % every:
+        raise ValueError(f"num_epochs={first} is not a multiple of eval_every={every}: the "
+                         f"run could not check at its cap whether to go on. Use a multiple "
+                         f"(e.g. num_epochs={every * math.ceil(first / every)}), or set "
+                         f"max_epochs={first} for a fixed budget.")
+    caps = [first]
+    while caps[-1] < last:
+        caps.append(min(2 * caps[-1], last))
+    return caps
 
 
 def budget_note(runs: pd.DataFrame) -> str:

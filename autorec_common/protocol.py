@@ -10,8 +10,10 @@ on the same kind of evidence:
    interior or a stated bound is reached; the result says which.
 2. **No chosen run stopped by an epoch cap.** :func:`fit` trains one
    :class:`AutoRecConfig` with early stopping on validation under a cap of
-   epochs; a run whose best epoch lies within ``eval_every`` epochs of the
-   cap (:func:`at_cap`) goes on with the cap doubled, up to ``max_epochs``. A run still at the cap there is marked
+   epochs. Early stopping waits ``patience`` evaluations, ``eval_every`` epochs
+   apart, so a run whose best epoch lies within ``patience * eval_every``
+   epochs of the cap was cut by the cap (:func:`at_cap`): it goes on with the
+   cap doubled, up to ``max_epochs``. A run still at the cap there is marked
    ``at_cap``, and its result must be reported "under a budget of N epochs".
 3. **Five seeds, paired.** Every configuration compared runs with the same
    :data:`SEEDS` on the same split, so seed ``s`` of one is paired with seed
@@ -266,7 +268,9 @@ def tune(train: Callable[..., Mapping], axes: Mapping[str, Sequence], *,
 
 def at_cap(best_epoch: int | None, cap: int, margin: int = 4) -> bool:
     """Whether a run's kept epoch is within ``margin`` epochs of the cap (or
-    the run had no early stopping at all)."""
+    the run had no early stopping at all). :func:`fit` uses the margin of its
+    early stopping, ``patience * eval_every``: a run whose best epoch is closer
+    to the cap than that was stopped by the cap, not by patience."""
     return best_epoch is None or best_epoch > cap - margin
 
 
@@ -279,7 +283,7 @@ def fit(mats, seed: int, config: AutoRecConfig | None = None, *,
     ``config.wd``) and early stopping on ``mats.valid``: validation RMSE every
     ``eval_every`` epochs, stopping after ``patience`` evaluations without
     improvement, best weights restored. A run whose kept epoch is within
-    ``eval_every`` epochs of the cap (:func:`at_cap`) goes on with
+    ``patience * eval_every`` epochs of the cap (:func:`at_cap`) goes on with
     the cap doubled, up to ``max_epochs``: the numbers a restart from scratch
     with the larger cap would give, without repeating its epochs.
 
@@ -309,7 +313,7 @@ def fit(mats, seed: int, config: AutoRecConfig | None = None, *,
         raise ValueError("the protocol chooses epochs on validation: build the "
                          "matrices with valid_ratio > 0")
     caps = epoch_caps(config)
-    margin = config.eval_every
+    margin = config.patience * config.eval_every
 
     def stop_at_cap(epoch, best_epoch):  # after each evaluation: stop here?
         return epoch in caps and not at_cap(best_epoch, epoch, margin)

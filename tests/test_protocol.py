@@ -203,7 +203,7 @@ def test_fit_raises_the_cap_when_the_best_epoch_is_at_it():
     assert set(out) >= {"valid_rmse", "train_rmse", "test_rmse", "epochs", "cap", "at_cap",
                         "n_train", "n_test"}, set(out)
     assert out["n_train"] == np.count_nonzero(mats.train), out
-    assert out["at_cap"] == protocol.at_cap(out["epochs"], out["cap"], 1), out
+    assert out["at_cap"] == protocol.at_cap(out["epochs"], out["cap"], 2), out
     again = protocol.fit(mats, 0, config)
     assert again["valid_rmse"] == out["valid_rmse"], (again, out)  # same seed, same numbers
     # The old keyword form (pr.fit(mats, seed, **pr.REFERENCE), hidden=) gives the same run.
@@ -217,7 +217,7 @@ def test_fit_raises_the_cap_when_the_best_epoch_is_at_it():
 @pytest.mark.parametrize("lr, eval_every", [(0.03, 2), (0.01, 2)])
 def test_fit_equals_restarting_with_the_cap_doubled(lr, eval_every):
     """``fit`` gives, bit for bit, the run of its rule: restart from scratch with
-    the cap doubled while the kept epoch is within eval_every of it."""
+    the cap doubled while the kept epoch is within patience * eval_every of it."""
     art = pytest.importorskip("autorec_common.torch")
     from autorec_common.metrics import masked_rmse
     mats, settings = _Mats(), dict(batch_size=8, lr=lr, wd=1e-5, seed=0, patience=2,
@@ -227,7 +227,7 @@ def test_fit_equals_restarting_with_the_cap_doubled(lr, eval_every):
         net = art.AutoRec(8, mats.train.shape[1], 0.05)
         hist = art.train_autorec(net, mats.train, {"valid": mats.valid}, num_epochs=cap,
                                  **settings)
-        if not protocol.at_cap(hist.best_epoch, cap, eval_every):
+        if not protocol.at_cap(hist.best_epoch, cap, 2 * eval_every):
             break
     config = protocol.AutoRecConfig(num_hidden=8, lr=lr, num_epochs=2,
                                     eval_every=eval_every, patience=2, max_epochs=16,
@@ -248,6 +248,45 @@ def test_fit_refuses_a_cap_that_is_not_an_evaluation_epoch():
     assert protocol.epoch_caps(dataclasses.replace(config, num_epochs=120)) == [120, 240, 480]
     assert protocol.epoch_caps(dataclasses.replace(config, num_epochs=120,
                                                    max_epochs=300)) == [120, 240, 300]
+
+
+def _curve_trainer(best_epoch, monkeypatch):
+    """Replace ``train_autorec`` by a run whose validation RMSE falls until
+    ``best_epoch`` and then stays flat, stopped as the real loop stops it."""
+    art = pytest.importorskip("autorec_common.torch")
+    from autorec_common.training import EpochEnd
+    last = {}
+
+    def fake(net, train_mat, eval_mats, *, num_epochs, eval_every, patience, stop_at,
+             **_):
+        end = EpochEnd(eval_mats, num_epochs, eval_every, patience, snapshot=dict,
+                       bar=type("Bar", (), {"set_postfix": lambda *a: None})(),
+                       stop_at=stop_at)
+        recon = np.zeros_like(train_mat)
+        for epoch in range(1, num_epochs + 1):
+            recon = np.full_like(train_mat, 3.0 + min(epoch, best_epoch) / 1000)
+            if end(epoch, 0.0, 0.0, lambda r=recon: r):
+                break
+        last["epoch"] = epoch
+        return end.finish(lambda state: None)
+
+    monkeypatch.setattr(art, "train_autorec", fake)
+    return last
+
+
+def test_fit_goes_on_when_the_cap_cut_patience_short(monkeypatch):
+    """Patience 2 at every 4 epochs spans 8 epochs: a best epoch at 116 of 120
+    would have been stopped by patience at 124, so the cap cut it: go on."""
+    mats = _Mats()
+    mats.valid = np.where(mats.valid > 0, 5.0, 0.0).astype(np.float32)  # RMSE falls
+    last = _curve_trainer(116, monkeypatch)
+    out = protocol.fit(mats, 0, protocol.REFERENCE.updated(num_hidden=4))
+    assert out["epochs"] == 116 and last["epoch"] == 124, (out, last)
+    assert out["cap"] == 240 and not out["at_cap"], out
+    last = _curve_trainer(112, monkeypatch)  # stopped by patience at the cap itself
+    out = protocol.fit(mats, 0, protocol.REFERENCE.updated(num_hidden=4))
+    assert (out["epochs"], last["epoch"], out["cap"]) == (112, 120, 120), (out, last)
+    assert not out["at_cap"], out
 
 
 def test_corrected_resampled_interval_by_hand():

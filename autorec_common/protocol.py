@@ -35,7 +35,9 @@ on the same kind of evidence:
    ``results/05_hidden_size.json``; other notebooks quote it with
    :func:`reference_result` and, where they pair their own variants with it,
    recompute it with :func:`fit` and the same seeds, which gives the same
-   numbers on the same machine.
+   numbers on the same machine. :func:`recorded` reads any recorded result
+   (the reference's with :func:`reference_result`), so that a statement two
+   notebooks share comes from one recorded number.
 
 The training function every helper here calls has the shape of
 :func:`autorec_common.run_sweep`'s: ``train(seed=..., **config)`` returning a
@@ -45,17 +47,16 @@ mapping of metrics that includes ``valid_rmse``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .results import REPO
-from .sweep import grid, run_sweep
+from .sweep import grid, mean_sd, mean_sd_table, run_sweep  # noqa: F401 (re-exported)
 
 SEEDS = (0, 1, 2, 3, 4)
 """The seeds of every comparison: initial weights, batch order, dropout."""
@@ -570,15 +571,74 @@ def split_check(train: Callable[..., Mapping], a: Mapping, b: Mapping,
     return paired_difference(one, two, confidence, test_train_ratio), runs
 
 
-# -- the reference ------------------------------------------------------------
+# -- recorded results -----------------------------------------------------------
+
+def _results_folders(folder=None) -> list:
+    """Where to look for recorded results: ``folder`` if given; else the folder
+    this run records into (``$AUTOREC_RESULTS``, :func:`results.results_dir`),
+    then the committed ``results/`` of the checkout the package runs from (none
+    when it is pip-installed)."""
+    from . import results
+    from .data import in_checkout
+
+    if folder is not None:
+        return [Path(folder)]
+    folders = [results.results_dir()]
+    repo = in_checkout()
+    if repo is not None and (repo / "results").resolve() != folders[0].resolve():
+        folders.append(repo / "results")
+    return folders
+
+
+def recorded(notebook: str, key: str, folder=None) -> dict:
+    """The result ``key`` that ``notebook`` recorded with ``ac.record`` (its
+    ``value``, ``std``, ``n``, ``label``, ``digits``, and ``values`` if the
+    per-run values were recorded), from the first of :func:`_results_folders`
+    that holds it. A notebook that states another's result reads it here, so
+    the two cannot disagree. Raises LookupError, naming the folders searched,
+    when no folder holds it."""
+    from . import results
+
+    searched = []
+    for place in _results_folders(folder):
+        path = place / f"{notebook}.json"
+        searched.append(str(path))
+        if path.is_file():
+            entries = results._read(path)
+            if key in entries:
+                return entries[key]
+    raise LookupError(f"no recorded result {key!r} of notebook {notebook} in "
+                      f"{' or '.join(searched)}; run notebooks/{notebook}.ipynb first "
+                      f"(it records it), or set AUTOREC_RESULTS to the folder that "
+                      f"holds its results")
+
+
+def recorded_difference(notebook: str, key: str, folder=None, confidence: float = 0.95,
+                        test_train_ratio: float | None = None) -> Difference:
+    """The :class:`Difference` of a result recorded with its per-run values
+    (``ac.record(..., values=differences, by="seed")``): each value is one
+    paired difference, and the interval is recomputed from them."""
+    entry = recorded(notebook, key, folder)
+    values = entry.get("values")
+    if not values:
+        raise LookupError(f"{notebook}/{key} was recorded without its per-run values; "
+                          f"record it with values=[...] to state it elsewhere")
+    return paired_difference(np.asarray(values, dtype=float), 0.0, confidence,
+                             test_train_ratio)
+
 
 def reference_result(folder=None) -> dict:
     """The reference I-AutoRec's recorded test RMSE (``value``, ``std``, ``n``,
-    ``label``), from the committed ``results/05_hidden_size.json`` (or
-    ``folder``)."""
-    folder = REPO / "results" if folder is None else folder
-    path = folder / f"{REFERENCE_NOTEBOOK}.json"
-    entries = json.loads(path.read_text())
-    if REFERENCE_KEY not in entries:
-        raise KeyError(f"{path} holds no {REFERENCE_KEY}; run notebook {REFERENCE_NOTEBOOK}")
-    return entries[REFERENCE_KEY]
+    ``label``), recorded by notebook 05 (:func:`recorded`)."""
+    return recorded(REFERENCE_NOTEBOOK, REFERENCE_KEY, folder)
+
+
+# -- checks ---------------------------------------------------------------------
+
+def check_close(value: float, expected: float, tol: float, what: str) -> None:
+    """Raise an AssertionError that states ``what``, both numbers and ``tol``
+    unless ``|value - expected| <= tol``: an assert for check cells whose
+    failure says what failed."""
+    if not abs(float(value) - float(expected)) <= tol:
+        raise AssertionError(f"{what}: {value!r} is not within {tol:g} of {expected!r} "
+                             f"(off by {float(value) - float(expected):+.6g})")

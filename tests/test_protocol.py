@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from autorec_common import protocol
+from autorec_common.data import in_checkout
 
 
 def bowl(best_lr, best_k=None):
@@ -161,13 +162,43 @@ def test_config_keeps_the_old_dict_idioms_working():
         ref.lr = 0.1
 
 
-def test_reference_result_reads_the_recorded_number(tmp_path):
+def test_recorded_reads_the_run_folder_first_then_fails_clearly(tmp_path, monkeypatch):
+    entry = {"value": 0.889, "std": 0.001, "n": 5, "label": "x", "digits": 3}
     (tmp_path / "05_hidden_size.json").write_text(
-        '{"reference_test_rmse": {"value": 0.889, "std": 0.001, "n": 5, "label": "x", "digits": 3}}')
+        json.dumps({"reference_test_rmse": entry}))
     assert protocol.reference_result(tmp_path)["value"] == 0.889
-    (tmp_path / "05_hidden_size.json").write_text("{}")
-    with pytest.raises(KeyError):
-        protocol.reference_result(tmp_path)
+    monkeypatch.setenv("AUTOREC_RESULTS", str(tmp_path))
+    assert protocol.recorded("05_hidden_size", "reference_test_rmse")["value"] == 0.889
+    with pytest.raises(LookupError, match="run notebooks/05_hidden_size.ipynb"):
+        protocol.recorded("05_hidden_size", "no_such_key", folder=tmp_path)
+    with pytest.raises(LookupError, match="99_none"):
+        protocol.recorded("99_none", "x", folder=tmp_path)
+
+
+def test_recorded_is_not_read_beside_site_packages(tmp_path, monkeypatch):
+    """Pip-installed (no checkout): only the run's folder is searched."""
+    from autorec_common import data
+    monkeypatch.setattr(data, "in_checkout", lambda: None)
+    monkeypatch.setenv("AUTOREC_RESULTS", str(tmp_path))
+    assert protocol._results_folders() == [tmp_path]
+    with pytest.raises(LookupError):
+        protocol.reference_result()
+
+
+def test_recorded_difference_recomputes_the_interval_from_the_values(tmp_path):
+    values = [0.010, 0.012, 0.008, 0.011, 0.009]
+    entry = {"value": float(np.mean(values)), "std": float(np.std(values, ddof=1)),
+             "n": 5, "label": "x", "digits": 3, "values": values, "by": "seed"}
+    (tmp_path / "07_activations.json").write_text(json.dumps({"gap": entry}))
+    diff = protocol.recorded_difference("07_activations", "gap", folder=tmp_path)
+    same = protocol.paired_difference(np.array(values), np.zeros(5))
+    assert (diff.mean, diff.low, diff.high) == pytest.approx((same.mean, same.low, same.high))
+
+
+def test_check_close_says_what_failed():
+    protocol.check_close(0.8893, 0.8890, 1e-3, "reference RMSE")
+    with pytest.raises(AssertionError, match=r"reference RMSE: 0.9 is not within 0.001 of 0.889"):
+        protocol.check_close(0.9, 0.889, 1e-3, "reference RMSE")
 
 
 # Where a notebook reruns the reference on its seeds, it records the same number.
@@ -177,9 +208,10 @@ REFERENCE_REUSED = [("06_depth", "test_rmse_1_layer"), ("07_activations", "book_
 
 @pytest.mark.parametrize("stem, key", REFERENCE_REUSED)
 def test_notebooks_record_the_one_reference_number(stem, key):
-    reference = protocol.reference_result()
-    entry = json.loads((protocol.REPO / "results" / f"{stem}.json").read_text())[key]
-    assert entry["n"] == reference["n"] == len(protocol.SEEDS)
+    committed = in_checkout() / "results"
+    reference = protocol.reference_result(committed)
+    entry = protocol.recorded(stem, key, committed)
+    assert entry["n"] == reference["n"] == len(protocol.SEEDS), (entry, reference)
     assert entry["value"] == pytest.approx(reference["value"], abs=1e-4), (stem, key)
 
 

@@ -31,10 +31,13 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.tom
 
 # make run executes each notebook in its own nbconvert call, so one failing
 # notebook (left as it was) does not stop the others; it then names the failures.
+# It is the one target that records into the checkout's results/ (AUTOREC_RESULTS);
+# a notebook run in Jupyter records into the user's cache folder instead.
+# `make run NOTEBOOKS=notebooks/05_hidden_size.ipynb` reruns one notebook.
 run: $(STAMP)
 	@failed=; for nb in $(NOTEBOOKS); do \
 	  echo "make run: $$nb"; \
-	  "$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
+	  AUTOREC_RESULTS="$(CURDIR)/results" "$(PY)" -m jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" \
 	    || failed="$$failed $$nb"; \
 	done; \

@@ -1,13 +1,14 @@
 """Headline numbers: recorded by the notebooks, rendered into the README.
 
 Each notebook calls :func:`record` for the numbers it wants in the README's
-results table; they land in ``results/<notebook>.json``. ``python -m
-autorec_common`` (``make readme``) rewrites the table between the README's markers, and
-``--check`` fails when README and recorded numbers disagree.
-
-``make test`` points ``AUTOREC_RESULTS`` at a scratch folder, so running the
-test suite never overwrites the committed numbers; ``make run`` writes them.
-Every file here is written whole or not at all (:func:`atomic_write_text`).
+results table. ``make run`` sets ``AUTOREC_RESULTS`` to the checkout's
+``results/``, so its numbers land in ``results/<notebook>.json``; a notebook run
+anywhere else (Jupyter, Colab) records into the user's cache folder and says so,
+so it never rewrites a tracked file. ``make test`` points ``AUTOREC_RESULTS`` at a
+scratch folder. ``python -m autorec_common`` (``make readme``) rewrites the table
+between the README's markers from ``results/``, and ``--check`` fails when README
+and recorded numbers disagree. Every file here is written whole or not at all
+(:func:`atomic_write_text`).
 """
 
 from __future__ import annotations
@@ -73,20 +74,23 @@ def _remove_stale_temporaries(path: Path) -> None:
             pass
 
 
-def results_dir() -> Path:
-    """Where :func:`record` writes: ``$AUTOREC_RESULTS``; else ``results/`` of the
-    checkout the package runs from; else ``results/`` in the user's cache folder."""
-    env = os.environ.get(RESULTS_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    from .data import in_checkout
-
-    repo = in_checkout()
-    if repo is not None:
-        return repo / "results"
+def default_results_dir() -> Path:
+    """``results/`` in the user's cache folder: where :func:`record` writes unless
+    ``AUTOREC_RESULTS`` says otherwise (``make run`` points it at ``results/``)."""
     import pooch
 
     return Path(pooch.os_cache("autorec-notebooks")) / "results"
+
+
+def results_dir() -> Path:
+    """Where :func:`record` writes: ``$AUTOREC_RESULTS`` (``make run`` sets it to
+    the checkout's ``results/``, ``make test`` to a scratch folder); otherwise
+    :func:`default_results_dir`, so a notebook run by hand never rewrites a
+    tracked file."""
+    env = os.environ.get(RESULTS_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return default_results_dir()
 
 
 def _read(path: Path) -> dict:
@@ -141,6 +145,9 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
         raise ResultsError(f"cannot write {path} ({type(err).__name__}: {err}); set "
                            f"{RESULTS_ENV} to a folder you can write to.") from err
     _STARTED.add(path.resolve())
+    if fresh and not os.environ.get(RESULTS_ENV, "").strip():
+        print(f"Recorded into {path} (`make run` records into the checkout's "
+              f"results/; set {RESULTS_ENV} to choose another folder).")
     return entry
 
 

@@ -166,16 +166,36 @@ def test_installed_outside_a_checkout_writes_to_the_user_cache(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    where, data = out.stdout.split()
+    said, where, data = out.stdout.splitlines()
     assert Path(where) == cache / "autorec-notebooks" / "results"
+    assert said.startswith(f"Recorded into {Path(where) / '01_demo.json'} ")
     assert Path(data) == cache / "autorec-notebooks"
     assert (Path(where) / "01_demo.json").is_file()
     assert not (site / "results").exists()
 
 
-def test_in_a_checkout_results_go_to_its_results_folder(monkeypatch):
+def test_a_notebook_run_by_hand_never_rewrites_the_checkouts_results(
+        tmp_path, monkeypatch, capsys):
+    """Issue 23: in a checkout, without AUTOREC_RESULTS (Jupyter), record() writes
+    to the user's cache and says where, once; only `make run` writes results/."""
     monkeypatch.delenv(results.RESULTS_ENV, raising=False)
-    assert results.results_dir() == REPO / "results"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    before = {p.name: p.read_bytes() for p in (REPO / "results").glob("*.json")}
+    results.record("03_autorec_pytorch", "test_rmse", 0.5, n=1)
+    results.record("03_autorec_pytorch", "other", 0.25)
+    where = tmp_path / "autorec-notebooks" / "results" / "03_autorec_pytorch.json"
+    assert set(json.loads(where.read_text())) == {"test_rmse", "other"}
+    said = capsys.readouterr().out
+    assert said.count("Recorded into") == 1 and str(where) in said and "make run" in said
+    assert {p.name: p.read_bytes() for p in (REPO / "results").glob("*.json")} == before
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_records_into_the_checkouts_results():
+    out = subprocess.run(["make", "-n", "run", "NOTEBOOKS=notebooks/x.ipynb",
+                          "STAMP=Makefile"], cwd=REPO, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert f'AUTOREC_RESULTS="{REPO}/results"' in out.stdout
 
 
 def test_record_into_an_unusable_folder_names_the_variable(tmp_path, monkeypatch):

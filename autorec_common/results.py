@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import json
 import math
 import os
@@ -38,40 +39,55 @@ class ResultsError(ValueError):
 _STARTED: set = set()
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and
-    a rename, so that a crash or a full disk leaves the old file or the new one."""
+def atomic_write_text(path: str | os.PathLike, text: str, *,
+                      follow_symlinks: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a
+    rename, so that a crash or a full disk leaves the old file or the new one.
+
+    The temporary is created with ``O_EXCL|O_NOFOLLOW`` and written, chmod-ed and
+    synced through its descriptor; the rename happens only if the name still
+    holds that file. A symlink at ``path`` is replaced, or with
+    ``follow_symlinks`` written through to its target.
+    """
     path = Path(path)
+    if follow_symlinks:
+        path = Path(os.path.realpath(path))
     _remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
     try:
-        with open(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data):]
         with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            os.fchmod(fd, os.stat(path).st_mode & 0o7777)
+        os.fsync(fd)
+        mine, there = os.fstat(fd), os.lstat(tmp)
+        if (mine.st_dev, mine.st_ino) != (there.st_dev, there.st_ino):
+            raise OSError(f"{tmp} was replaced by another file while it was written; "
+                          f"is {path.parent} writable by others?")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(tmp)  # unlink never follows a link: only the name goes
         raise
+    finally:
+        os.close(fd)
 
 
 def _remove_stale_temporaries(path: Path) -> None:
     """Remove the temporary files of ``path`` left by processes that have died."""
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         pid = tmp.name[len(path.name) + 2:].split("-", 1)[0]
-        if not pid.isdigit():
+        if not (pid.isascii() and pid.isdigit() and 0 < len(pid) <= 10):
             continue
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        except OSError:
-            pass
+        except (OSError, OverflowError, ValueError):
+            pass  # alive, not ours, or no such pid possible: leave it
 
 
 def default_results_dir() -> Path:
@@ -215,20 +231,20 @@ def main(argv=None) -> int:
         results = load(args.results)
         text = args.readme.read_text(encoding="utf-8")
         new = rewrite(text, render_table(results))
+        if args.check:
+            if new != text:
+                print(f"{args.readme}: the results table is out of date; run "
+                      f"`make readme`.", file=sys.stderr)
+                return 1
+            return 0
+        dropped = sorted(_listed(text) - set(results))
+        if dropped:
+            print(f"note: the table no longer lists {', '.join(dropped)} "
+                  f"(no results file in {args.results}).", file=sys.stderr)
+        atomic_write_text(args.readme, new, follow_symlinks=True)
     except (ValueError, OSError) as err:  # ResultsError, a README not in UTF-8
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if args.check:
-        if new != text:
-            print(f"{args.readme}: the results table is out of date; run `make readme`.",
-                  file=sys.stderr)
-            return 1
-        return 0
-    dropped = sorted(_listed(text) - set(results))
-    if dropped:
-        print(f"note: the table no longer lists {', '.join(dropped)} "
-              f"(no results file in {args.results}).", file=sys.stderr)
-    atomic_write_text(args.readme, new)
     return 0
 
 

@@ -49,9 +49,11 @@ def test_readme_survives_a_full_disk(project):
         {f"k{i}": entry(label="x" * 60) for i in range(100)}))
     before = (project / "README.md").read_text()
     code = ("from autorec_common import results; "
-            "results.main(['--readme', 'README.md', '--results', 'results'])")
+            "raise SystemExit(results.main(['--readme', 'README.md', '--results', 'results']))")
     out = run_with_file_size_limit(code, 4096, project)
-    assert out.returncode != 0 and "File too large" in out.stderr
+    # the usual error line and exit status, not a traceback (fault2 F22)
+    assert out.returncode == 2 and out.stderr.startswith("error: ") and \
+        "File too large" in out.stderr and "Traceback" not in out.stderr
     assert (project / "README.md").read_text() == before
     assert sorted(p.name for p in project.iterdir()) == ["README.md", "results"]
 
@@ -220,3 +222,46 @@ def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
     alive.write_text("in progress")
     results.atomic_write_text(path, "new")
     assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "README.md"]
+
+
+# fault2 failure 6 (F25): a temporary with an absurd pid is skipped.
+def test_a_temporary_with_an_absurd_pid_is_left_alone(tmp_path):
+    odd = tmp_path / ".README.md.99999999999999999999-x.tmp"
+    odd.write_text("?")
+    results.atomic_write_text(tmp_path / "README.md", "new")
+    assert (tmp_path / "README.md").read_text() == "new" and odd.exists()
+
+
+# fault2 failure 12 (F21): a README that is a symlink is written through.
+def test_a_symlinked_readme_is_written_through(project):
+    real = project / "real.md"
+    (project / "README.md").rename(real)
+    (project / "README.md").symlink_to("real.md")
+    assert generate(project) == 0
+    assert (project / "README.md").is_symlink()
+    assert "| [01_demo](notebooks/01_demo.ipynb) |" in real.read_text()
+
+
+# Issue 24 item 1's rule for every atomic writer: a temporary swapped for a symlink
+# while it is written never leads the write (or its chmod) elsewhere.
+def test_atomic_write_refuses_a_swapped_temporary(tmp_path, monkeypatch):
+    victim = tmp_path / "victim.conf"
+    victim.write_text("precious")
+    victim.chmod(0o600)
+    path = tmp_path / "README.md"
+    path.write_text("old")
+    path.chmod(0o644)
+    real_fsync = os.fsync
+
+    def swap(fd):
+        real_fsync(fd)
+        tmp, = tmp_path.glob(".README.md.*.tmp")
+        tmp.unlink()
+        tmp.symlink_to(victim)
+
+    monkeypatch.setattr(os, "fsync", swap)
+    with pytest.raises(OSError, match="was replaced"):
+        results.atomic_write_text(path, "new")
+    assert victim.read_text() == "precious" and victim.stat().st_mode & 0o777 == 0o600
+    assert path.read_text() == "old" and not path.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "victim.conf"]

@@ -224,6 +224,84 @@ def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "README.md"]
 
 
+# fault2 failure 2 (F8): record() writes only what its reader accepts.
+@pytest.mark.parametrize("kwargs, reason", [
+    (dict(digits=20), "digits must be"), (dict(digits=-1), "digits must be"),
+    (dict(digits=2.0), "digits must be a whole number"),
+    (dict(label=5), "label must be text"), (dict(std=-1.0), "std must be"),
+    (dict(n=-3), "n must be"), (dict(n=0), "n must be"),
+    (dict(n=2.7), "n must be a whole number"), (dict(n=True), "n must be a whole number"),
+    (dict(value="1.5"), "value must be a number"), (dict(value=10 ** 400), "not finite"),
+    (dict(value=float("inf")), "not finite"), (dict(std=float("nan")), "not finite"),
+    (dict(key=""), "key must be"),
+])
+def test_record_refuses_what_the_reader_would_refuse(tmp_path, monkeypatch, kwargs,
+                                                     reason):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    results.record("01_demo", "good", 0.9, std=0.01, n=3)
+    args = {"key": "bad", "value": 1.0, **kwargs}
+    with pytest.raises(ValueError, match=reason):
+        results.record("01_demo", args.pop("key"), args.pop("value"), **args)
+    results.record("01_demo", "later", 0.8)  # the notebook is not poisoned
+    assert set(results.load(tmp_path)["01_demo"]) == {"good", "later"}
+
+
+def test_what_record_writes_the_reader_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    np = pytest.importorskip("numpy")
+    results.record("01_demo", "np", np.float32(0.5), std=np.float64(0.1),
+                   n=np.int64(4), digits=np.int8(2), label="numpy scalars")
+    results.record("01_demo", "int", 3, digits=0)
+    stored = results.load(tmp_path)["01_demo"]
+    assert stored["np"] == {"label": "numpy scalars", "value": 0.5,
+                            "std": pytest.approx(0.1), "n": 4, "digits": 2}
+    assert all(results.entry_problem(e) is None for e in stored.values())
+
+
+# fault2 failure 4 (F23, F24): a file name cannot add a row, a link or a marker.
+@pytest.mark.parametrize("name", [f"x{results.END}", "a](https:__evil.example) [x",
+                                  "x\n| injected | row | 1 | 2 |", "white space", "é"])
+def test_a_results_file_name_cannot_inject_into_the_readme(project, capsys, name):
+    shutil.copy(project / "results" / "01_demo.json", project / "results" / f"{name}.json")
+    before = (project / "README.md").read_text()
+    assert generate(project) == 2
+    assert "not a results file name" in capsys.readouterr().err
+    assert (project / "README.md").read_text() == before
+
+
+def test_hidden_files_are_not_results_and_link_targets_are_escaped(project):
+    (project / "results" / ".notes.json").write_text("not json")
+    assert set(results.load(project / "results")) == {"01_demo"}
+    table = results.render_table({"a) [b](c": {"k": entry()}})
+    assert "(notebooks/a%29%20%5Bb%5D%28c.ipynb)" in table
+
+
+# fault2 failure 5 (F5, F6): numbers a result cannot hold, refused with the file.
+@pytest.mark.parametrize("text", [
+    '{"k": {"label": "x", "value": NaN, "std": null, "n": 1, "digits": 3}}',
+    '{"k": {"label": "x", "value": Infinity, "std": null, "n": 1, "digits": 3}}',
+    '{"k": {"label": "x", "value": 0.9, "std": -Infinity, "n": 1, "digits": 3}}',
+    '{"k": {"label": "x", "value": 1e400, "std": null, "n": 1, "digits": 3}}',
+    '{"k": {"label": "x", "value": 0.9, "std": null, "n": true, "digits": 3}}',
+    '{"k": {"label": "x", "value": %s, "std": null, "n": 1, "digits": 3}}' % (10 ** 400),
+    '{"k": {"label": "x", "value": %s, "std": null, "n": 1, "digits": 3}}' % ("9" * 5000),
+    '{"k": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"k": {"label": "x", "value": 0.9, "digits": 3, "std": null, "vaules": [1]}}',
+])
+def test_odd_json_is_refused_with_the_file_named(project, capsys, text):
+    (project / "results" / "09_odd.json").write_text(text)
+    before = (project / "README.md").read_text()
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "09_odd.json" in err
+    assert (project / "README.md").read_text() == before
+
+
+def test_a_huge_results_file_is_refused(project, capsys):
+    (project / "results" / "09_big.json").write_text(" " * (results.MAX_FILE_BYTES + 1))
+    assert generate(project) == 2 and "09_big.json" in capsys.readouterr().err
+
+
 # fault2 failure 6 (F25): a temporary with an absurd pid is skipped.
 def test_a_temporary_with_an_absurd_pid_is_left_alone(tmp_path):
     odd = tmp_path / ".README.md.99999999999999999999-x.tmp"

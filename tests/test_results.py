@@ -233,7 +233,7 @@ def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
     (dict(n=2.7), "n must be a whole number"), (dict(n=True), "n must be a whole number"),
     (dict(value="1.5"), "value must be a number"), (dict(value=10 ** 400), "not finite"),
     (dict(value=float("inf")), "not finite"), (dict(std=float("nan")), "not finite"),
-    (dict(key=""), "key must be"),
+    (dict(key=""), "key must be"), (dict(by="seed"), "'by' and 'ids' describe"),
 ])
 def test_record_refuses_what_the_reader_would_refuse(tmp_path, monkeypatch, kwargs,
                                                      reason):
@@ -256,6 +256,45 @@ def test_what_record_writes_the_reader_reads(tmp_path, monkeypatch):
     assert stored["np"] == {"label": "numpy scalars", "value": 0.5,
                             "std": pytest.approx(0.1), "n": 4, "digits": 2}
     assert all(results.entry_problem(e) is None for e in stored.values())
+
+
+# Issue 21 and the oracle's review: per-seed values, and n that counts them.
+def test_per_seed_values_are_recorded_and_checked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    folds = [0.9171, 0.9102, 0.9081, 0.9120, 0.9166]
+    mean = sum(folds) / 5
+    sd = (sum((v - mean) ** 2 for v in folds) / 4) ** 0.5
+    e = results.record("11_demo", "rmse_5fold", mean, std=sd, values=folds, by="fold",
+                       ids=["u1", "u2", "u3", "u4", "u5"], digits=4, label="5 folds")
+    assert e["n"] == 5 and e["values"] == folds and e["by"] == "fold"
+    assert results.load(tmp_path)["11_demo"]["rmse_5fold"] == e
+    for kwargs, reason in [
+        (dict(n=25), "n is 25 but values holds 5 \\(one per fold\\)"),
+        (dict(std=sd * 5 ** 0.5), "not the standard deviation"),
+        (dict(value=mean + 0.001), "not the mean of its values"),
+        (dict(by=None), "values need 'by'"),
+        (dict(ids=["u1", "u2"]), "one id per value"),
+        (dict(ids=["u1"] * 5), "distinct"),
+        (dict(values=[0.9, float("nan")]), "not finite"),
+        (dict(values=[]), "non-empty list"),
+    ]:
+        args = dict(value=mean, std=sd, values=folds, by="fold")
+        args.update(kwargs)
+        with pytest.raises(ValueError, match=reason):
+            results.record("11_demo", "bad", args.pop("value"), **args)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{results.START}\n{results.END}\n")
+    assert results.main(["--readme", str(readme), "--results", str(tmp_path)]) == 0
+    assert "| [11_demo](notebooks/11_demo.ipynb) | 5 folds | 0.9128 ± 0.0040 | 5 |" \
+        in readme.read_text()
+
+
+def test_the_reader_refuses_inconsistent_values(project, capsys):
+    (project / "results" / "11_x.json").write_text(json.dumps({"rmse": {
+        **entry(value=0.5), "n": 25, "std": 0.1, "values": [0.4, 0.6], "by": "fold"}}))
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert "11_x.json" in err and "n is 25 but values holds 2" in err
 
 
 # fault2 failure 4 (F23, F24): a file name cannot add a row, a link or a marker.

@@ -11,7 +11,8 @@ and recorded numbers disagree.
 
 One rule (:func:`entry_problem`) decides what a recorded result is: :func:`record`
 refuses what the reader would refuse. Every file here is written whole or not at
-all (:func:`atomic_write_text`).
+all (:func:`atomic_write_text`), and the read-modify-write of :func:`record` holds
+a lock, so that concurrent runs lose nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ import statistics
 import sys
 from pathlib import Path
 from urllib.parse import quote
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks; one run at a time
+    fcntl = None
 
 RESULTS_ENV = "AUTOREC_RESULTS"
 REPO = Path(__file__).resolve().parent.parent
@@ -117,9 +123,11 @@ def entry_problem(e) -> str | None:
     return None
 
 
-# Result files this process has written: the first record() for a notebook in a
-# process starts its file afresh, so a rerun never keeps numbers it no longer makes.
-_STARTED: set = set()
+# Result files this process records into, each with the descriptor of its
+# ".<notebook>.running" file, on which the process holds a shared lock while it
+# lives: the first record() of a run starts the file afresh (a rerun keeps no
+# number it no longer makes) unless another live process is recording it too.
+_STARTED: dict = {}
 
 
 def atomic_write_text(path: str | os.PathLike, text: str, *,
@@ -227,6 +235,41 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number a result can hold")
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold an exclusive lock on ``folder/.lock`` (none where there is no fcntl)."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _starts_afresh(path: Path) -> bool:
+    """Whether this record() starts ``path`` afresh: the first of this process,
+    while no other live process records into it. Call with the folder locked."""
+    key = str(path.resolve())
+    if key in _STARTED:
+        return False
+    if fcntl is None:
+        _STARTED[key] = None
+        return True
+    fd = os.open(path.with_name(f".{path.stem}.running"),
+                 os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        alone = True
+    except BlockingIOError:
+        alone = False
+    fcntl.flock(fd, fcntl.LOCK_SH)  # held until this process ends
+    _STARTED[key] = fd
+    return alone
+
+
 def _real(notebook: str, key: str, name: str, x, *, whole: bool = False):
     """``x`` as a float (an int if ``whole``), or a ValueError naming it."""
     kind = numbers.Integral if whole else numbers.Real
@@ -263,10 +306,11 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
     (here ``n`` is 5, the folds; a pandas Series works as ``values`` and its
     index as ``ids``).
 
-    The first call for a notebook in a process replaces the notebook's file,
-    later calls add to it; the last call for a key wins. Where it writes:
-    :func:`results_dir`. Anything the README's reader would refuse is refused
-    here, with a ValueError, before any file changes. Returns the stored entry.
+    The first call for a notebook in a process replaces the notebook's file
+    (unless another live process is recording it), later calls add to it; the
+    last call for a key wins. Where it writes: :func:`results_dir`. Anything
+    the README's reader would refuse is refused here, with a ValueError, before
+    any file changes. Returns the stored entry.
     """
     problem = name_problem(notebook)
     if problem:
@@ -299,20 +343,21 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
     path = folder / f"{notebook}.json"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fresh = str(path.resolve()) not in _STARTED
-        entries = {} if fresh or not path.exists() else _read(path)
-        entries[key] = entry
-        text = json.dumps(entries, indent=1, sort_keys=True) + "\n"
-        if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-            raise ResultsError(f"{path}: {key!r:.60} would make it larger than "
-                               f"{MAX_FILE_BYTES:,} bytes, more than a results "
-                               f"file may hold.")
-        atomic_write_text(path, text)
+        first = str(path.resolve()) not in _STARTED
+        with _locked(folder):
+            fresh = _starts_afresh(path)
+            entries = {} if fresh or not path.exists() else _read(path)
+            entries[key] = entry
+            text = json.dumps(entries, indent=1, sort_keys=True) + "\n"
+            if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+                raise ResultsError(f"{path}: {key!r:.60} would make it larger than "
+                                   f"{MAX_FILE_BYTES:,} bytes, more than a results "
+                                   f"file may hold.")
+            atomic_write_text(path, text)
     except OSError as err:
         raise ResultsError(f"cannot write {path} ({type(err).__name__}: {err}); set "
                            f"{RESULTS_ENV} to a folder you can write to.") from err
-    _STARTED.add(str(path.resolve()))
-    if fresh and not os.environ.get(RESULTS_ENV, "").strip():
+    if first and not os.environ.get(RESULTS_ENV, "").strip():
         print(f"Recorded into {path} (`make run` records into the checkout's "
               f"results/; set {RESULTS_ENV} to choose another folder).")
     return entry

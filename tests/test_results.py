@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from autorec_common import results
 
 REPO = Path(__file__).resolve().parent.parent
+LOCKS = {".lock", ".01_demo.running"}  # record()'s lock files
 
 
 def entry(value=0.9, label="test RMSE", digits=3):
@@ -66,7 +68,8 @@ def test_results_file_survives_a_full_disk(project):
     assert out.returncode != 0 and "File too large" in out.stderr
     kept = json.loads((project / "results" / "01_demo.json").read_text())
     assert kept and set(kept) == {f"k{i}" for i in range(len(kept))}  # the last whole file
-    assert [p.name for p in (project / "results").iterdir()] == ["01_demo.json"]
+    left = {p.name for p in (project / "results").iterdir()}
+    assert left - LOCKS == {"01_demo.json"}  # no temporary left
 
 
 def test_atomic_write_keeps_the_mode_and_leaves_no_temporary(tmp_path):
@@ -295,6 +298,44 @@ def test_the_reader_refuses_inconsistent_values(project, capsys):
     assert generate(project) == 2
     err = capsys.readouterr().err
     assert "11_x.json" in err and "n is 25 but values holds 2" in err
+
+
+# fault2 failure 3 (F27): concurrent runs of one notebook lose no key.
+def test_concurrent_records_into_one_notebook_lose_nothing(tmp_path):
+    go = tmp_path / "go"
+    code = ("import os, sys, time\n"
+            "from autorec_common import results\n"
+            f"while not os.path.exists({str(go)!r}): time.sleep(0.01)\n"
+            "for j in range(25): results.record('05_same', f'p{sys.argv[1]}_k{j}', j)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_RESULTS=str(tmp_path / "r"))
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(i)], env=env,
+                              stderr=subprocess.PIPE, text=True) for i in range(6)]
+    go.touch()
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    keys = set(results.load(tmp_path / "r")["05_same"])
+    assert keys == {f"p{i}_k{j}" for i in range(6) for j in range(25)}
+
+
+def test_a_run_replaces_the_file_unless_another_is_recording(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_RESULTS=str(tmp_path))
+    rec = "from autorec_common import results; results.record('05_x', {!r}, 1.0)"
+    alive = subprocess.Popen([sys.executable, "-c", rec.format("a") + "; input()"],
+                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        for _ in range(600):  # wait for its record()
+            if (tmp_path / "05_x.json").exists():
+                break
+            time.sleep(0.1)
+        subprocess.run([sys.executable, "-c", rec.format("b")], env=env, check=True,
+                       timeout=120)
+        assert set(results.load(tmp_path)["05_x"]) == {"a", "b"}
+    finally:
+        alive.communicate("\n", timeout=120)
+    subprocess.run([sys.executable, "-c", rec.format("c")], env=env, check=True,
+                   timeout=120)
+    assert set(results.load(tmp_path)["05_x"]) == {"c"}  # the last run wins
 
 
 # fault2 failure 4 (F23, F24): a file name cannot add a row, a link or a marker.

@@ -43,6 +43,7 @@ END = "<!-- results:end -->"
 # A notebook's name, as record() accepts it and the reader loads it.
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 FIELDS = ("label", "value", "std", "n", "digits", "values", "by", "ids")
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has none (and no symlink swaps)
 MAX_FILE_BYTES = 8 << 20  # a results file is a few kB; refuse what cannot be one
 
 
@@ -145,25 +146,29 @@ def atomic_write_text(path: str | os.PathLike, text: str, *,
         path = Path(os.path.realpath(path))
     _remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o666)
     try:
         data = memoryview(text.encode("utf-8"))
         while data:
             data = data[os.write(fd, data):]
         with contextlib.suppress(FileNotFoundError):
-            os.fchmod(fd, os.stat(path).st_mode & 0o7777)
+            mode = os.stat(path).st_mode & 0o7777
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+                os.fchmod(fd, mode)
         os.fsync(fd)
         mine, there = os.fstat(fd), os.lstat(tmp)
         if (mine.st_dev, mine.st_ino) != (there.st_dev, there.st_ino):
             raise OSError(f"{tmp} was replaced by another file while it was written; "
                           f"is {path.parent} writable by others?")
+        os.close(fd)  # before the rename, which Windows refuses on an open file
+        fd = None
         os.replace(tmp, path)
     except BaseException:
+        if fd is not None:
+            os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(tmp)  # unlink never follows a link: only the name goes
         raise
-    finally:
-        os.close(fd)
 
 
 def _remove_stale_temporaries(path: Path) -> None:
@@ -241,7 +246,7 @@ def _locked(folder: Path):
     if fcntl is None:
         yield
         return
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -259,7 +264,7 @@ def _starts_afresh(path: Path) -> bool:
         _STARTED[key] = None
         return True
     fd = os.open(path.with_name(f".{path.stem}.running"),
-                 os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+                 os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o666)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = True

@@ -423,3 +423,12 @@ def test_atomic_write_refuses_a_swapped_temporary(tmp_path, monkeypatch):
     assert victim.read_text() == "precious" and victim.stat().st_mode & 0o777 == 0o600
     assert path.read_text() == "old" and not path.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "victim.conf"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_atomic_write_leaks_no_descriptor(tmp_path):
+    before = len(os.listdir("/proc/self/fd"))
+    results.atomic_write_text(tmp_path / "a.md", "x")
+    with pytest.raises(OSError):
+        results.atomic_write_text(tmp_path / "missing" / "a.md", "x")
+    assert len(os.listdir("/proc/self/fd")) == before

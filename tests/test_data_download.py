@@ -175,3 +175,29 @@ def test_fetch_reads_the_members_it_verified(checksums, server, tmp_path):
     server.routes["/ml-100k.zip"] = (200, ARCHIVE)
     D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
     assert D.read_member("u.data", tmp_path) == MEMBERS["u.data"]
+
+
+def test_a_part_file_swapped_for_a_symlink_writes_nothing_through_it(checksums, server,
+                                                                     tmp_path):
+    """Another user of a shared 0777 folder (no sticky bit) replaces the part file
+    by a link to a file of ours while the server answers: the link's target is
+    untouched and the archive is not put in place through it."""
+    shared, victim = tmp_path / "shared", tmp_path / "important.conf"
+    shared.mkdir()
+    shared.chmod(0o777)
+    victim.write_bytes(b"keep me\n")
+
+    def swap_then_answer(h):
+        for part in shared.glob(D.PART_PREFIX + "*"):
+            part.unlink()
+            part.symlink_to(victim)
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(ARCHIVE)))
+        h.end_headers()
+        h.wfile.write(ARCHIVE)
+
+    server.routes["/ml-100k.zip"] = swap_then_answer
+    with pytest.raises(D.DataUnavailableError, match="was replaced by another file"):
+        D.fetch_ml100k(shared, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert victim.read_bytes() == b"keep me\n"
+    assert not os.path.lexists(shared / "ml-100k.zip")

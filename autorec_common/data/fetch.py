@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import stat
 import threading
 import time
 import warnings
@@ -24,7 +25,6 @@ from .verify import (
     _read_checked,
     _verified,
 )
-
 
 #: The environment variable naming a mirror; it takes precedence over
 #: :data:`~autorec_common.data.releases.URL`. Both are read at each call.
@@ -75,76 +75,114 @@ class _Transient(Exception):
     """A failure worth another try (a 5xx answer, a dropped connection)."""
 
 
-def _progress(enabled: bool, total: int | None):
-    if not enabled:
-        return contextlib.nullcontext(None)
-    from tqdm.std import tqdm
+class _Sink:
+    """Where pooch's downloader writes: a descriptor of the part file, opened
+    once with ``O_EXCL|O_NOFOLLOW`` and never reopened by name, that counts and
+    hashes what comes and refuses bytes past the release's size cap or after
+    the download was abandoned."""
 
-    return tqdm(total=total, unit="B", unit_scale=True, ncols=79, leave=True)
+    def __init__(self, fd: int, rel: releases.Release, stop: threading.Event):
+        self.fd, self.rel, self.stop = fd, rel, stop
+        self.restart()
+
+    def restart(self):
+        os.ftruncate(self.fd, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        self.hash, self.size = hashlib.new(self.rel.known_hash.split(":")[0]), 0
+
+    def write(self, block: bytes) -> int:
+        if self.stop.is_set():
+            raise _Abandoned
+        self.size += len(block)
+        if self.size > self.rel.max_bytes:
+            raise DataUnavailableError(f"the server sent more than {self.rel.max_bytes:,} "
+                                       f"bytes; {self.rel.title} is {_about(self.rel)}")
+        self.hash.update(block)
+        view = memoryview(block)
+        while view:
+            view = view[os.write(self.fd, view):]
+        return len(block)
+
+    def flush(self):
+        pass
 
 
-def _get(url: str, part: Path, stop: threading.Event, progressbar: bool,
-         rel: releases.Release) -> str:
-    """One attempt: stream ``url`` into ``part``; return the hash of what came."""
+class _Abandoned(Exception):
+    """The download ran past its deadline and its caller has gone."""
+
+
+def _downloader(rel: releases.Release, progressbar: bool):
+    """pooch's HTTP downloader with our read timeout, and a response hook that
+    turns a 5xx into a retry and refuses a body announced too large."""
+    import pooch
+
+    def check(response, *args, **kwargs):
+        if response.status_code >= 500:
+            raise _Transient(f"HTTP {response.status_code} {response.reason}")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > rel.max_bytes:
+            raise DataUnavailableError(f"the server announced {int(declared):,} bytes; "
+                                       f"{rel.title} is {_about(rel)}")
+
+    return pooch.HTTPDownloader(progressbar=progressbar, chunk_size=1 << 16,
+                                timeout=(READ_TIMEOUT, READ_TIMEOUT),
+                                hooks={"response": check})
+
+
+def _attempts(url: str, sink: _Sink, rel: releases.Release, progressbar: bool,
+              deadline: float, outcome: dict) -> None:
+    """Run in a worker thread: download with retries of transient failures."""
     import requests
     import urllib3
 
     transient = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                  requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError)
+    download = _downloader(rel, progressbar)
     try:
-        with requests.get(url, stream=True, timeout=(READ_TIMEOUT, READ_TIMEOUT)) as r:
-            if r.status_code >= 500:
-                raise _Transient(f"HTTP {r.status_code} {r.reason}")
-            r.raise_for_status()
-            declared = r.headers.get("Content-Length", "")
-            total = int(declared) if declared.isdigit() else None
-            if total is not None and total > rel.max_bytes:
-                raise DataUnavailableError(f"the server announced {total:,} bytes; "
-                                           f"{rel.title} is {_about(rel)}")
-            read = getattr(r.raw, "read1", r.raw.read)
-            h, n = hashlib.new(rel.known_hash.split(":")[0]), 0
-            with open(part, "r+b") as out, _progress(progressbar, total) as bar:
-                out.truncate(0)
-                while block := read(1 << 16, decode_content=True):
-                    if stop.is_set():
-                        return ""
-                    n += len(block)
-                    if n > rel.max_bytes:
-                        raise DataUnavailableError(f"the server sent more than "
-                                                   f"{rel.max_bytes:,} bytes; "
-                                                   f"{rel.title} is {_about(rel)}")
-                    h.update(block)
-                    out.write(block)
-                    if bar is not None:
-                        bar.update(len(block))
-            return h.hexdigest()
-    except transient as err:
-        raise _Transient(f"{type(err).__name__}: {err}") from err
+        for attempt in range(DOWNLOAD_RETRIES + 1):
+            try:
+                sink.restart()
+                download(url, sink, None)
+                outcome["hash"] = sink.hash.hexdigest()
+                return
+            except (_Transient, *transient) as err:
+                outcome["error"] = err if isinstance(err, _Transient) else _Transient(
+                    f"{type(err).__name__}: {err}")
+                wait = RETRY_WAIT * (attempt + 1)
+                if attempt == DOWNLOAD_RETRIES or time.monotonic() + wait > deadline \
+                        or sink.stop.wait(wait):
+                    return
+    except BaseException as err:  # noqa: BLE001 -- reported by the caller
+        outcome["error"] = err
+    finally:
+        os.close(sink.fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` names, without following a link, the file open as ``fd``."""
+    try:
+        st, link = os.fstat(fd), os.lstat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (link.st_dev, link.st_ino)
 
 
 def _download(folder: Path, url: str, progressbar: bool, rel: releases.Release) -> Path:
-    """Download into a ``<archive>.part-*`` file, check its hash, rename it
-    into place; within :func:`_deadline` seconds, retries included."""
+    """Download into a ``<archive>.part-*`` file, check its hash, rename it into
+    place; within :func:`_deadline` seconds, retries included.
+
+    pooch's downloader streams the body (``pooch.retrieve`` itself is not used:
+    it reopens its temporary file by name, which another user of a shared
+    folder could swap for a symbolic link, and it has no overall deadline or
+    size cap). The part file is created once with ``O_EXCL|O_NOFOLLOW`` and
+    written only through its descriptor, and it is renamed only while its name
+    still leads to that descriptor's file.
+    """
     target = folder / rel.archive
     part = folder / f"{part_prefix(rel)}{os.getpid()}-{secrets.token_hex(4)}"
     outcome: dict = {}
     stop = threading.Event()
     deadline = time.monotonic() + _deadline(rel)
-
-    def attempts():
-        for attempt in range(DOWNLOAD_RETRIES + 1):
-            try:
-                outcome["hash"] = _get(url, part, stop, progressbar, rel)
-                return
-            except _Transient as err:
-                outcome["error"] = err
-                wait = RETRY_WAIT * (attempt + 1)
-                if attempt == DOWNLOAD_RETRIES or time.monotonic() + wait > deadline \
-                        or stop.wait(wait):
-                    return
-            except BaseException as err:  # noqa: BLE001 -- reported by the caller
-                outcome["error"] = err
-                return
 
     def unavailable(why: str) -> DataUnavailableError:
         return DataUnavailableError(f"Could not download {rel.title} from {url}: {why}\n"
@@ -152,9 +190,16 @@ def _download(folder: Path, url: str, progressbar: bool, rel: releases.Release) 
 
     if not os.access(folder, os.W_OK):
         raise unavailable(f"the folder {folder} is not writable")
-    worker = threading.Thread(target=attempts, name="autorec-download", daemon=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | \
+        getattr(os, "O_CLOEXEC", 0)
+    fd = None
     try:
-        os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        fd = os.open(part, flags, 0o644)
+        # The worker owns a duplicate, closed when it ends, so that a worker
+        # abandoned at the deadline never writes through a reused number.
+        sink = _Sink(os.dup(fd), rel, stop)
+        worker = threading.Thread(target=_attempts, name="autorec-download", daemon=True,
+                                  args=(url, sink, rel, progressbar, deadline, outcome))
         worker.start()
         worker.join(max(0.0, deadline - time.monotonic()))
         if worker.is_alive():
@@ -170,17 +215,31 @@ def _download(folder: Path, url: str, progressbar: bool, rel: releases.Release) 
         algorithm, expected = rel.known_hash.split(":")
         if outcome["hash"] != expected:
             raise CorruptArchiveError(
-                f"The file downloaded from {url} failed its {releases.HASH_NAMES[algorithm]} check "
-                f"and was discarded (expected {expected}, got {outcome['hash']}).\n"
+                f"The file downloaded from {url} failed its {releases.HASH_NAMES[algorithm]} "
+                f"check and was discarded (expected {expected}, got {outcome['hash']}).\n"
                 + _help_text(target, rel))
+        if not _same_file(fd, part):
+            raise unavailable(f"{part} was replaced by another file while it was being "
+                              f"written; someone else can write to {folder}. Use a folder "
+                              f"only you can write to (set {DATA_ENV})")
         os.replace(part, target)
+        ours = _same_file(fd, target)
+        if not ours and not stat.S_ISREG(os.lstat(target).st_mode):
+            raise unavailable(f"{target} was replaced by a link or special file as it "
+                              f"was put in place; someone else can write to {folder}. "
+                              f"Use a folder only you can write to (set {DATA_ENV})")
     except OSError as err:
         raise unavailable(f"{type(err).__name__}: {err}") from err
     finally:
         stop.set()
-        with contextlib.suppress(OSError):
-            os.unlink(part)
-    _VERIFIED[_identity(target, rel)] = "official"
+        if fd is not None:
+            if not _same_file(fd, target):
+                with contextlib.suppress(OSError):
+                    if _same_file(fd, part):
+                        os.unlink(part)
+            os.close(fd)
+    if ours:  # else another process's download won the race; it is verified on use
+        _VERIFIED[_identity(target, rel)] = "official"
     return target
 
 

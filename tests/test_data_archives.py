@@ -294,13 +294,89 @@ def test_quarantine_names_do_not_overwrite_each_other(checksums, tmp_path):
     assert all(stat.S_ISREG(p.stat().st_mode) for p in corrupt_files(tmp_path))
 
 
-def test_a_lock_held_too_long_is_waited_out(checksums, tmp_path, monkeypatch):
+def hold_lock(folder):
+    """Take the cache lock of ml-100k.zip in ``folder``; return the descriptor."""
     fcntl = pytest.importorskip("fcntl")
-    monkeypatch.setattr(D.fetch, "LOCK_WAIT", 0.3)
+    fd = os.open(folder / "ml-100k.zip.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_a_lock_held_too_long_is_waited_out_and_the_wait_is_said(checksums, tmp_path,
+                                                                 monkeypatch, capfd):
+    monkeypatch.setattr(D.fetch, "LOCK_WAIT", 0.5)
+    monkeypatch.setattr(D.cache, "LOCK_NOTICE", 0.1)
+    (tmp_path / "ml-100k.zip").write_bytes(ARCHIVE[:-1])  # needs the lock: bad copy
+    fd = hold_lock(tmp_path)
+    try:
+        with pytest.warns(UserWarning), pytest.raises(D.DataUnavailableError):
+            fetch_offline(tmp_path)
+    finally:
+        os.close(fd)
+    err = capfd.readouterr().err
+    assert "Waiting for another process to finish with ml-100k.zip" in err
+    assert str(tmp_path) in err and len(corrupt_files(tmp_path)) == 1
+
+
+def test_a_verified_archive_is_read_without_waiting_for_the_lock(checksums, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setattr(D.fetch, "LOCK_WAIT", 30)
     (tmp_path / "ml-100k.zip").write_bytes(ARCHIVE)
+    fd = hold_lock(tmp_path)
+    try:
+        out = in_thread(lambda: fetch_offline(tmp_path), timeout=5)
+        assert out == {"value": tmp_path / "ml-100k.zip"}
+    finally:
+        os.close(fd)
+
+
+def test_a_reader_of_the_folder_cannot_hold_the_lock(checksums, tmp_path, monkeypatch):
+    """flock on the folder itself (any reader can open it) blocks no one."""
+    fcntl = pytest.importorskip("fcntl")
+    monkeypatch.setattr(D.fetch, "LOCK_WAIT", 30)
+    (tmp_path / "ml-100k.zip").write_bytes(b"not a zip")
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        assert fetch_offline(tmp_path) == tmp_path / "ml-100k.zip"
+        with pytest.warns(UserWarning):
+            out = in_thread(lambda: fetch_offline(tmp_path), timeout=10)
+        assert isinstance(out["error"], D.DataUnavailableError)
     finally:
         os.close(fd)
+    lock = tmp_path / "ml-100k.zip.lock"
+    assert lock.is_file() and not lock.is_symlink()
+
+
+def test_a_lock_file_swapped_for_a_symlink_is_not_followed(checksums, tmp_path):
+    victim = tmp_path / "victim"
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "ml-100k.zip.lock").symlink_to(victim)
+    (folder / "ml-100k.zip").write_bytes(b"not a zip")
+    with pytest.warns(UserWarning), pytest.raises(D.DataUnavailableError):
+        fetch_offline(folder)
+    assert not victim.exists()
+
+
+def zip64(blob: bytes, with_record: bool = True) -> bytes:
+    """``blob`` with a zip64 end record and locator before its end record, as
+    ``zip -fz`` or a streaming writer lays it out."""
+    at = blob.rfind(b"PK\x05\x06")
+    entries, size, offset = struct.unpack_from("<HII", blob, at + 10)
+    record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries,
+                         entries, size, offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, at, 1)
+    return blob[:at] + (record if with_record else b"") + locator + blob[at:]
+
+
+def test_a_zip64_copy_with_the_right_members_is_read(checksums, tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, content in MEMBERS.items():
+            zf.writestr(f"ml-100k/{name}", content)
+    (tmp_path / "ml-100k.zip").write_bytes(zip64(buf.getvalue()))
+    assert D.verify_archive(tmp_path / "ml-100k.zip") == "members"
+    assert D.read_member("u.data", tmp_path) == MEMBERS["u.data"]
+    (tmp_path / "ml-100k.zip").write_bytes(zip64(buf.getvalue(), with_record=False))
+    with pytest.raises(D.CorruptArchiveError, match="uses the zip64 format"):
+        D.verify_archive(tmp_path / "ml-100k.zip")

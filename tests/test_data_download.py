@@ -50,7 +50,8 @@ def server():
 
 
 def leftovers(folder):
-    return sorted(p.name for p in folder.iterdir())
+    """What a download left in ``folder``, besides the cache lock file."""
+    return sorted(p.name for p in folder.iterdir() if p.name != "ml-100k.zip.lock")
 
 
 @pytest.mark.parametrize("headers", [True, False], ids=["body", "headers"])
@@ -166,7 +167,7 @@ def test_a_killed_download_leaves_a_named_part_file_cleaned_next_time(checksums,
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(10)
-    assert [p.name.startswith(D.PART_PREFIX) for p in tmp_path.iterdir()] == [True]
+    assert [p.startswith(D.PART_PREFIX) for p in leftovers(tmp_path)] == [True]
     D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
     assert leftovers(tmp_path) == ["ml-100k.zip"]
 
@@ -201,3 +202,16 @@ def test_a_part_file_swapped_for_a_symlink_writes_nothing_through_it(checksums, 
         D.fetch_ml100k(shared, url=server.url + "/ml-100k.zip", progressbar=False)
     assert victim.read_bytes() == b"keep me\n"
     assert not os.path.lexists(shared / "ml-100k.zip")
+
+
+def test_credentials_in_the_mirror_url_are_never_shown(checksums, server, tmp_path,
+                                                       monkeypatch):
+    import traceback
+
+    url = server.url.replace("http://", "http://reader:s3cr3t-token@") + "/missing.zip"
+    monkeypatch.setenv(D.URL_ENV, url)
+    with pytest.raises(D.DataUnavailableError) as info:
+        D.fetch_ml100k(tmp_path, progressbar=False)
+    shown = "".join(traceback.format_exception(info.value))
+    assert "404" in shown and "***@127.0.0.1" in shown
+    assert "s3cr3t" not in shown and "reader" not in shown

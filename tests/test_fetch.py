@@ -120,14 +120,14 @@ def test_http_error_leaves_nothing_and_says_what_to_do(checksums, server, tmp_pa
     message = str(info.value)
     assert url in message and "404" in message
     assert str(tmp_path / "ml-100k.zip") in message and D.DATA_ENV in message
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["ml-100k.zip.lock"]
 
 
 def test_truncated_download_is_discarded(checksums, server, tmp_path):
     server.routes["/ml-100k.zip"] = (200, ARCHIVE[: len(ARCHIVE) // 2])
     with pytest.raises(D.CorruptArchiveError, match="failed its SHA-1 check"):
         D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["ml-100k.zip.lock"]
 
 
 def test_no_network_names_url_and_destination(checksums, tmp_path):

@@ -173,3 +173,10 @@ def test_parse_items_rejects_what_is_not_the_format(lines, reason):
 def test_parse_items_accepts_text_and_an_empty_date():
     items = parse_items(item_line(date="") + "\n" + item_line("2"))
     assert items.release_date.isna().tolist() == [True, False]
+
+
+def test_parse_items_recognises_utf8():
+    line = "1|Café Story (1995)|01-Jan-1995||http://x|" + "|".join("0" * 19)
+    with pytest.warns(UserWarning, match="UTF-8, not in the release's Latin-1"):
+        items = parse_items(line.encode("utf-8"))
+    assert items.title[0] == "Café Story (1995)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -81,27 +82,51 @@ def _cache_folder(root) -> Path:
                                    ) from err
     return folder
 
+#: Seconds a process waits for the cache lock before it says so.
+LOCK_NOTICE = 2.0
+
+
+def lock_path(folder: Path, rel: releases.Release) -> Path:
+    """The lock file of a release's archive: ``<folder>/ml-1m.zip.lock``."""
+    return folder / (rel.archive + ".lock")
+
+
 @contextlib.contextmanager
-def _locked(folder: Path, wait: float):
-    """Hold an exclusive lock on the cache folder where the system offers one,
-    waiting at most ``wait`` seconds; yields whether it is held."""
+def _locked(folder: Path, wait: float, rel: releases.Release):
+    """Hold an exclusive lock on the release's lock file where the system offers
+    one, waiting at most ``wait`` seconds (and saying so after
+    :data:`LOCK_NOTICE`); yields whether it is held.
+
+    The lock file is opened for writing, without following a link, so only
+    those who may write to the cache can hold it; who cannot open it goes on
+    without the lock (renames stay atomic either way).
+    """
+    path = lock_path(folder, rel)
     try:
         import fcntl
 
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) |
+                     getattr(os, "O_CLOEXEC", 0), 0o666)
     except (ImportError, OSError):
         yield False
         return
     try:
-        held, until = False, time.monotonic() + wait
+        held, start = False, time.monotonic()
+        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 held = True
                 break
             except BlockingIOError:
-                if time.monotonic() > until:
+                waited = time.monotonic() - start
+                if waited > wait:
                     break
+                if waited > LOCK_NOTICE and not told:
+                    print(f"Waiting for another process to finish with {rel.archive} in "
+                          f"{folder} (it holds {path.name}); at most {wait:g} s more.",
+                          file=sys.stderr, flush=True)
+                    told = True
                 time.sleep(0.05)
             except OSError:
                 break

@@ -9,6 +9,7 @@ import secrets
 import stat
 import threading
 import time
+import urllib.parse
 import warnings
 import zipfile
 from pathlib import Path
@@ -167,7 +168,36 @@ def _same_file(fd: int, path: Path) -> bool:
     return (st.st_dev, st.st_ino) == (link.st_dev, link.st_ino)
 
 
+def _userinfo(url: str) -> str:
+    """The ``user:password`` part of a URL, or ``""``."""
+    netloc = urllib.parse.urlsplit(url).netloc
+    return netloc.rpartition("@")[0]
+
+
+def redact(text: str, url: str) -> str:
+    """``text`` with the user name and password of ``url`` replaced by ``***``."""
+    secret = _userinfo(url)
+    if not secret:
+        return text
+    for part in sorted({secret, *secret.split(":", 1),
+                        urllib.parse.unquote(secret)} - {""}, key=len, reverse=True):
+        text = text.replace(part, "***")
+    return text
+
+
 def _download(folder: Path, url: str, progressbar: bool, rel: releases.Release) -> Path:
+    """:func:`_download_once`; its errors never show the URL's user name or password
+    (notebook outputs are committed), nor chain an error that would."""
+    try:
+        return _download_once(folder, url, progressbar, rel)
+    except DataError as err:
+        if not _userinfo(url):
+            raise
+        raise type(err)(redact(str(err), url)) from None
+
+
+def _download_once(folder: Path, url: str, progressbar: bool, rel: releases.Release
+                   ) -> Path:
     """Download into a ``<archive>.part-*`` file, check its hash, rename it into
     place; within :func:`_deadline` seconds, retries included.
 
@@ -254,7 +284,7 @@ def download_release(release: str | releases.Release = "ml-100k",
     """
     rel = releases.release(release)
     folder = _cache_folder(root)
-    with cache._locked(folder, _lock_wait()) as held:
+    with cache._locked(folder, _lock_wait(), rel) as held:
         _remove_parts(folder, held, rel)
         return _download(folder, url or data_url(rel), progressbar, rel)
 
@@ -273,8 +303,13 @@ def fetch_release(release: str | releases.Release = "ml-100k",
     path = folder / rel.archive
     if _identity(path, rel) in _VERIFIED:
         return path
+    if os.path.isfile(path) and not os.path.islink(path):
+        # A good archive needs no lock: only replacing a bad one does.
+        with contextlib.suppress(CorruptArchiveError):
+            _verified(path, rel)
+            return path
     problem = None
-    with cache._locked(folder, _lock_wait()) as held:
+    with cache._locked(folder, _lock_wait(), rel) as held:
         if os.path.exists(path) or os.path.lexists(path) and not os.path.islink(path):
             try:
                 _verified(path, rel)

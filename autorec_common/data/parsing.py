@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -90,10 +91,23 @@ def parse_ratings(text: bytes | str, source: str = "<ratings>") -> pd.DataFrame:
 def parse_items(text: bytes | str, source: str = "u.item") -> pd.DataFrame:
     """Parse ``u.item`` (Latin-1, ``|``-separated) into a data frame.
 
+    A file in UTF-8 (the release is Latin-1) is recognised, read as UTF-8,
+    and a warning says so.
+
     Item ids must be distinct whole numbers, genre flags 0 or 1, and release
     dates empty or like ``01-Jan-1995``; otherwise :class:`MalformedDataError`
     names the file and the line.
     """
+    if isinstance(text, bytes):
+        raw = text.removeprefix(b"\xef\xbb\xbf")
+        if not raw.isascii():
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass  # Latin-1, as the release is
+            else:
+                warnings.warn(f"{source} is written in UTF-8, not in the release's "
+                              f"Latin-1; it was read as UTF-8.", stacklevel=2)
     rows, seen, linenos = [], {}, []
     for lineno, line in _lines(text, "latin-1"):
         fields = line.split("|")

@@ -63,11 +63,19 @@ def _check_directory(f, path: Path, rel: releases.Release) -> None:
     if at < 0 or len(tail) - at < 22:
         raise CorruptArchiveError(f"{path} is not a zip file (it has no end record).")
     entries, size = struct.unpack_from("<HI", tail, at + 10)
-    zip64 = at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07"
-    if zip64 or size > MAX_DIRECTORY_BYTES or entries > MAX_DIRECTORY_BYTES // 46:
+    if at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+        # A zip64 end record (``zip -fz``, streaming writers) sits right before
+        # its locator; read its counts, or refuse a layout we do not know.
+        record = at - 20 - 56
+        if record < 0 or tail[record:record + 4] != b"PK\x06\x06":
+            raise CorruptArchiveError(
+                f"{path} uses the zip64 format with an end record this module cannot "
+                f"find; re-zip it with plain `zip` (without -fz), then run again.")
+        entries, size = struct.unpack_from("<QQ", tail, record + 32)
+    if size > MAX_DIRECTORY_BYTES or entries > MAX_DIRECTORY_BYTES // 46:
         raise CorruptArchiveError(
-            f"{path} lists {entries} members in {size} bytes; {rel.title} lists "
-            f"{len(rel.members) + 6 if rel.members else 'a few'}.")
+            f"{path} lists {entries} members in {size} bytes, far more than a "
+            f"{rel.title} archive holds.")
     f.seek(0)
 
 

@@ -13,6 +13,7 @@ from .data import (CITATION, RELEASES, CorruptArchiveError, DataError,
                    load_data_ml100k, load_ratings, rating_matrices, read_data_ml100k,
                    read_items, read_split, sparse_interaction_matrix, split_data_ml100k,
                    split_ratings, verify_archive)
+from . import exercises
 from .metrics import masked_mae, masked_rmse
 from .results import record
 from .sweep import format_mean_sd, grid, mean_sd, mean_sd_table, run_sweep, summarize

@@ -1,0 +1,87 @@
+"""Graded checks of the notebooks' exercises, run by otter-grader.
+
+Each checkable exercise K of notebook NN has a test file ``qNN_K.py`` in this
+folder (otter's exception-based format), shipped with the package so that a
+notebook finds it in Jupyter and in Colab alike. In a notebook::
+
+    grader = ac.exercises.grader()
+    grader.check("q01_4")
+
+A test file also holds ``WRONG``: values of the notebook's variables that are a
+wrong answer; the grading tier (tests/test_grading.py) checks that they fail.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+__all__ = ["expect_close", "grader", "question_files", "recorded", "tests_dir",
+           "tolerance"]
+
+OTTER_PIN = "otter-grader==7.0.0"
+
+
+def tests_dir() -> Path:
+    """The folder holding the test files (this package's folder)."""
+    return Path(__file__).resolve().parent
+
+
+def question_files(notebook: str | None = None) -> list:
+    """The test files, all or those of one notebook (``"01"`` or its stem)."""
+    files = sorted(tests_dir().glob("q[0-9][0-9]_*.py"))
+    if notebook is not None:
+        files = [f for f in files if f.name[1:3] == notebook[:2]]
+    return files
+
+
+def grader():
+    """An ``otter.Notebook`` reading this package's test files."""
+    try:
+        import otter
+    except ImportError as err:
+        raise ImportError(
+            f"The graded checks need otter-grader: run `pip install {OTTER_PIN}` "
+            "(in Colab, the student edition's setup cell installs it), then run "
+            "this cell again.") from err
+    return otter.Notebook(tests_dir=str(tests_dir()))
+
+
+def expect_close(name: str, value, expected: float, tol: float, hint: str = "") -> None:
+    """Fail with a message for the student unless ``value`` is a number within
+    ``tol`` of ``expected`` (the message says too high or too low, not the answer)."""
+    if value is ... or value is None:
+        raise AssertionError(f"`{name}` is not answered yet: replace the `...` with "
+                             "your computation and run the cell again.")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise AssertionError(f"`{name}` should be a number; it is a "
+                             f"{type(value).__name__}.") from None
+    if not math.isfinite(x):
+        raise AssertionError(f"`{name}` is {x}, not a finite number.")
+    if abs(x - expected) > tol:
+        side = "too high" if x > expected else "too low"
+        raise AssertionError(f"`{name}` = {x:.6g} is {side} (the check allows "
+                             f"±{tol:.2g}). {hint}".strip())
+
+
+def recorded(notebook: str, key: str) -> dict:
+    """The entry ``key`` of ``results/<notebook>.json`` (value, std, n, label)."""
+    from ..results import load, results_dir
+
+    results = load(results_dir())
+    if notebook not in results or key not in results[notebook]:
+        raise KeyError(f"no recorded result {notebook}/{key}: run notebook "
+                       f"{notebook} first (make run), or restore results/.")
+    return results[notebook][key]
+
+
+def tolerance(notebook: str, key: str, k: float = 3.0) -> float:
+    """``k`` times the recorded seed standard deviation of a result: the
+    tolerance of a check on a trained model's number."""
+    entry = recorded(notebook, key)
+    if not entry.get("std"):
+        raise ValueError(f"{notebook}/{key} has no recorded seed spread (std); "
+                         "a tolerance needs a multi-seed result.")
+    return k * float(entry["std"])

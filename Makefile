@@ -7,6 +7,9 @@
 #   make lab     JupyterLab in the project's environment
 #   make book    the course website (book/_build/html) from the saved outputs
 #   make book-test  the built site in headless Chromium (book/test_site.py)
+#   make student the student edition of every notebook (build/student/notebooks)
+#   make grade SUBMISSIONS=dir   grade a folder of submitted notebooks (dir/grades.csv)
+#   make grade-check  every graded exercise: solution full marks, stub 0, wrong fails
 #   make clean   remove the environment and caches (never the data)
 
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
@@ -16,7 +19,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.autorec-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: run unit test bench readme lab clean env book book-test
+.PHONY: run unit test bench readme lab clean env book book-test student grade grade-check
 
 env: $(STAMP)
 
@@ -56,7 +59,7 @@ TEST_THREADS ?= $(shell w=$(TEST_WORKERS); [ $$w -lt 1 ] && w=1; t=$$(( $(CPUS) 
 
 # make unit: every test under tests/ except the slow ones (fresh interpreters),
 # on synthetic data and the real archive; no notebook.
-UNIT_MARKERS := not notebooks and not slow
+UNIT_MARKERS := not notebooks and not slow and not grading
 
 unit: $(STAMP)
 	AUTOREC_RESULTS="$$(mktemp -d)" OMP_NUM_THREADS=$(TEST_THREADS) \
@@ -64,7 +67,21 @@ unit: $(STAMP)
 
 test: $(STAMP)
 	AUTOREC_RESULTS="$$(mktemp -d)" OMP_NUM_THREADS=$(TEST_THREADS) \
-	  "$(PY)" -m pytest -n $(TEST_WORKERS) --dist loadfile
+	  "$(PY)" -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not grading"
+
+# The coursework (book/teachers.md): the student edition, generated from the
+# notebooks (the instructor edition); grading a folder of submissions with
+# otter-grader; and the grading tier CI runs (tests/test_grading.py), which
+# grades each notebook with graded exercises three times (solution, stub, wrong).
+student: $(STAMP)
+	"$(PY)" tools/editions.py student --out build/student
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder"; exit 2; }
+	"$(PY)" tools/grade.py "$(SUBMISSIONS)"
+
+grade-check: $(STAMP)
+	AUTOREC_RESULTS="$$(mktemp -d)" "$(PY)" -m pytest tests/test_grading.py -m grading -q
 
 bench: $(STAMP)
 	"$(PY)" bench/bench.py
@@ -87,8 +104,10 @@ $(BOOK_STAMP): requirements-book.txt
 	"$(BOOK_PY)" -m pip install --disable-pip-version-check -q -r requirements-book.txt
 	@touch "$(BOOK_STAMP)"
 
+# make book EDITION=student builds the site from the student edition.
+EDITION ?= instructor
 book: $(BOOK_STAMP)
-	"$(BOOK_PY)" book/prepare.py --out book/_build/src
+	"$(BOOK_PY)" book/prepare.py --out book/_build/src --edition $(EDITION)
 	rm -rf book/_build/html book/_build/jb
 	"$(BOOK_VENV)/bin/jupyter-book" build book/_build/src --path-output book/_build/jb \
 	  --warningiserror --nitpick --keep-going --quiet

@@ -58,6 +58,16 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 LINK_RE = re.compile(r"(!?\[[^\]]*\])\(([^)\s]+)\)")
 
 
+def load_editions_module():
+    """tools/editions.py, loaded by path: the exercises' markup and the
+    student edition (standard library only)."""
+    path = REPO / "tools" / "editions.py"
+    spec = importlib.util.spec_from_file_location("_autorec_editions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_results_module():
     """autorec_common/results.py, loaded by path: the package's own renderer,
     without importing the package (whose top level needs NumPy and pandas)."""
@@ -210,6 +220,13 @@ def list_items(md: str) -> list:
 
 
 def exercises(nb) -> list:
+    """The exercises' texts: the cells tagged ``exercise`` (label included),
+    or the items of the "Exercises" section's list in an unconverted notebook."""
+    tagged = [source(c).strip() for c in nb["cells"]
+              if "exercise" in c.get("metadata", {}).get("tags", [])]
+    if tagged:
+        return [re.sub(r"^\*\*Exercise \d+\*\*\s*", "", t).replace("\n", " ")
+                for t in tagged]
     return list_items(section(nb, "Exercises"))
 
 
@@ -284,6 +301,13 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
         if "check" in tags:
             cell["metadata"].setdefault("mystnb", {}).update(
                 code_prompt_show="Show the check", code_prompt_hide="Hide the check")
+        if "solution" in tags and cell["cell_type"] == "code":
+            cell["metadata"]["tags"] = tags + ["hide-cell"]
+            cell["metadata"].setdefault("mystnb", {}).update(
+                code_prompt_show="Show a solution", code_prompt_hide="Hide the solution")
+        elif "solution" in tags:  # markdown cannot be folded by tag: a dropdown
+            cell["source"] = ("```{dropdown} Show a solution\n" + source(cell)
+                              + "\n```")
         if cell["cell_type"] == "code" and _prose_only(cell) and "remove-input" not in tags:
             # Prose generated from the computed values ("What we found"): the
             # page shows the prose; the notebook keeps the code that makes it.
@@ -513,7 +537,10 @@ def load_notebooks(folder: Path) -> dict:
 
 
 def prepare(out: Path, notebooks: Path = REPO / "notebooks",
-            results_dir: Path = REPO / "results") -> Path:
+            results_dir: Path = REPO / "results", edition: str = "instructor") -> Path:
+    if edition == "student":  # the student edition, written beside the source
+        notebooks = load_editions_module().write_student(
+            out.parent / "student", notebooks)[0].parent
     nbs = load_notebooks(notebooks)
     if not nbs:
         raise SystemExit(f"no notebooks in {notebooks}")
@@ -542,6 +569,8 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
     (out / "teachers.md").write_text(fill((BOOK / "teachers.md").read_text(),
                                           table=teachers_table(nbs),
                                           exercises=teachers_exercises(nbs, repo_url, ref),
+                                          exercise_table=load_editions_module()
+                                          .exercise_table(notebooks),
                                           words_per_minute=str(WORDS_PER_MINUTE),
                                           code_lines_per_minute=str(CODE_LINES_PER_MINUTE)))
     return out
@@ -551,8 +580,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=BOOK / "_build" / "src")
     parser.add_argument("--notebooks", type=Path, default=REPO / "notebooks")
+    parser.add_argument("--edition", choices=("instructor", "student"),
+                        default="instructor",
+                        help="student: the notebooks as tools/editions.py hands them out")
     args = parser.parse_args(argv)
-    print(f"book source: {prepare(args.out, notebooks=args.notebooks)}")
+    out = prepare(args.out, notebooks=args.notebooks, edition=args.edition)
+    print(f"book source ({args.edition} edition): {out}")
     return 0
 
 

@@ -66,21 +66,18 @@ def expect_close(name: str, value, expected: float, tol: float, hint: str = "") 
                              f"±{tol:.2g}). {hint}".strip())
 
 
-def recorded(notebook: str, key: str) -> dict:
-    """The entry ``key`` of ``results/<notebook>.json`` (value, std, n, label)."""
-    from ..results import load, results_dir
+def recorded(notebook: str, key: str, folder=None) -> dict:
+    """The result ``key`` recorded by ``notebook`` (value, std, n, label), as
+    :func:`autorec_common.protocol.recorded` finds it."""
+    from ..protocol import recorded as _recorded
 
-    results = load(results_dir())
-    if notebook not in results or key not in results[notebook]:
-        raise KeyError(f"no recorded result {notebook}/{key}: run notebook "
-                       f"{notebook} first (make run), or restore results/.")
-    return results[notebook][key]
+    return _recorded(notebook, key, folder)
 
 
-def tolerance(notebook: str, key: str, k: float = 3.0) -> float:
+def tolerance(notebook: str, key: str, k: float = 3.0, folder=None) -> float:
     """``k`` times the recorded seed standard deviation of a result: the
     tolerance of a check on a trained model's number."""
-    entry = recorded(notebook, key)
+    entry = recorded(notebook, key, folder)
     if not entry.get("std"):
         raise ValueError(f"{notebook}/{key} has no recorded seed spread (std); "
                          "a tolerance needs a multi-seed result.")

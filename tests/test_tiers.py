@@ -63,9 +63,12 @@ def test_markers_select_what_they_claim(marks):
     assert not select(marks, "not data") & (notebooks | real_data)
     slow = select(marks, "slow")
     assert slow and not slow & notebooks
+    grading = select(marks, "grading")  # make grade-check, left out of make test
+    assert grading and grading == {n for n in everything
+                                   if n.startswith("tests/test_grading.py")}
     unit = select(marks, UNIT)  # make unit: package and data tests, no notebook, nothing slow
-    assert real_data <= unit and not unit & (notebooks | slow)
-    assert unit | notebooks | slow == everything
+    assert real_data <= unit and not unit & (notebooks | slow | grading)
+    assert unit | notebooks | slow | grading == everything
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

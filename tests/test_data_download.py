@@ -215,3 +215,35 @@ def test_credentials_in_the_mirror_url_are_never_shown(checksums, server, tmp_pa
     shown = "".join(traceback.format_exception(info.value))
     assert "404" in shown and "***@127.0.0.1" in shown
     assert "s3cr3t" not in shown and "reader" not in shown
+
+
+def test_a_refused_connection_is_not_retried(checksums, tmp_path, monkeypatch):
+    from test_fetch import closed_port_url
+
+    monkeypatch.setattr(D.fetch, "RETRY_WAIT", 5.0)
+    start = time.monotonic()
+    with pytest.raises(D.DataUnavailableError, match="ConnectionError"):
+        D.fetch_ml100k(tmp_path, url=closed_port_url(), progressbar=False)
+    assert time.monotonic() - start < 4
+
+
+def test_too_many_requests_is_retried(checksums, server, tmp_path):
+    answers = iter([(429, b"slow down"), (200, ARCHIVE)])
+
+    def busy(h):
+        status, body = next(answers)
+        h.send_response(status)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    server.routes["/ml-100k.zip"] = busy
+    D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert len(server.hits) == 2
+
+
+def test_a_web_page_instead_of_the_archive_is_named_as_such(checksums, server, tmp_path):
+    server.routes["/ml-100k.zip"] = (200, b"<!DOCTYPE html><html>Log in to the Wi-Fi")
+    with pytest.raises(D.CorruptArchiveError, match="sent a web page, not a zip file"):
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    assert leftovers(tmp_path) == []

@@ -33,8 +33,8 @@ URL_ENV = "AUTOREC_DATA_URL"
 
 #: Limits of a download: seconds for the whole of it (retries included) per
 #: 32 MiB of the release's ``max_bytes`` (the bytes accepted), seconds a single
-#: read may wait, retries of a transient failure (5xx, a dropped connection)
-#: and seconds between them.
+#: read may wait, retries of a transient failure (5xx, 429, a dropped or timed
+#: out connection; not a refused one) and seconds between them.
 DOWNLOAD_DEADLINE = 300.0
 READ_TIMEOUT = 30.0
 DOWNLOAD_RETRIES = 2
@@ -90,6 +90,7 @@ class _Sink:
         os.ftruncate(self.fd, 0)
         os.lseek(self.fd, 0, os.SEEK_SET)
         self.hash, self.size = hashlib.new(self.rel.known_hash.split(":")[0]), 0
+        self.head = b""
 
     def write(self, block: bytes) -> int:
         if self.stop.is_set():
@@ -99,6 +100,8 @@ class _Sink:
             raise DataUnavailableError(f"the server sent more than {self.rel.max_bytes:,} "
                                        f"bytes; {self.rel.title} is {_about(self.rel)}")
         self.hash.update(block)
+        if len(self.head) < 512:
+            self.head += block[:512 - len(self.head)]
         view = memoryview(block)
         while view:
             view = view[os.write(self.fd, view):]
@@ -118,7 +121,7 @@ def _downloader(rel: releases.Release, progressbar: bool):
     import pooch
 
     def check(response, *args, **kwargs):
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 429:
             raise _Transient(f"HTTP {response.status_code} {response.reason}")
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > rel.max_bytes:
@@ -144,9 +147,11 @@ def _attempts(url: str, sink: _Sink, rel: releases.Release, progressbar: bool,
             try:
                 sink.restart()
                 download(url, sink, None)
-                outcome["hash"] = sink.hash.hexdigest()
+                outcome["hash"], outcome["head"] = sink.hash.hexdigest(), sink.head
                 return
             except (_Transient, *transient) as err:
+                if _offline(err):
+                    raise
                 outcome["error"] = err if isinstance(err, _Transient) else _Transient(
                     f"{type(err).__name__}: {err}")
                 wait = RETRY_WAIT * (attempt + 1)
@@ -157,6 +162,25 @@ def _attempts(url: str, sink: _Sink, rel: releases.Release, progressbar: bool,
         outcome["error"] = err
     finally:
         os.close(sink.fd)
+
+
+def _offline(err: BaseException) -> bool:
+    """Whether no connection could be opened at all (refused, or no such host):
+    retrying in a few seconds would only make the offline user wait."""
+    import urllib3
+
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _web_page_hint(head: bytes) -> str:
+    """A line for a download that turns out to be a web page, else ``""``."""
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        return ("The server sent a web page, not a zip file: a network login page "
+                "(captive portal) or a proxy may have answered; log in or use another "
+                "network.\n")
+    return ""
 
 
 def _same_file(fd: int, path: Path) -> bool:
@@ -247,7 +271,7 @@ def _download_once(folder: Path, url: str, progressbar: bool, rel: releases.Rele
             raise CorruptArchiveError(
                 f"The file downloaded from {url} failed its {releases.HASH_NAMES[algorithm]} "
                 f"check and was discarded (expected {expected}, got {outcome['hash']}).\n"
-                + _help_text(target, rel))
+                + _web_page_hint(outcome["head"]) + _help_text(target, rel))
         if not _same_file(fd, part):
             raise unavailable(f"{part} was replaced by another file while it was being "
                               f"written; someone else can write to {folder}. Use a folder "

@@ -143,7 +143,7 @@ def parse_items(text: bytes | str, source: str = "u.item") -> pd.DataFrame:
 
 
 _HEADER = "userId,movieId,rating,timestamp"
-_TABLE_DTYPES = {"user_id": np.int64, "item_id": np.int64, "rating": np.float64,
+_TABLE_DTYPES = {"user_id": np.int32, "item_id": np.int32, "rating": np.float32,
                  "timestamp": np.int64}
 
 
@@ -226,8 +226,8 @@ def parse_ratings_table(stream, fmt: str, scale: tuple, source: str) -> pd.DataF
     checks = (
         ((data.user_id < 1) | (data.item_id < 1), "user and item ids start at 1"),
         ((data.rating < low) | (data.rating > high) |
-         ((data.rating - low) / step % 1 != 0), f"rating outside {low}..{high} in "
-                                                 f"steps of {step}"),
+         ((data.rating - low) / step % 1 != 0),
+         f"rating outside {low}..{high} in steps of {step}"),
         ((data.timestamp < 0) | (data.timestamp > MAX_TIMESTAMP),
          f"timestamp outside 0..{MAX_TIMESTAMP}"),
         (data.duplicated(["user_id", "item_id"]), "user rated this item already"),

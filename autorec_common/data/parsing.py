@@ -185,6 +185,18 @@ def _first_bad_line(block: bytes, fmt: str, line: int, source: str, err) -> str:
     return f"{source}, after line {line}: {err}"
 
 
+def _pair_repeats(data: pd.DataFrame) -> np.ndarray:
+    """Which rows repeat an earlier (user, item) pair, by one int64 key per row
+    (ids are checked positive first): a sort says whether any does (faster than
+    hashing), and only then a hash finds which."""
+    key = data.user_id.to_numpy(np.int64) * (int(data.item_id.max()) + 1) + \
+        data.item_id.to_numpy(np.int64)
+    ordered = np.sort(key)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return np.zeros(len(key), dtype=bool)
+    return pd.Series(key).duplicated().to_numpy()
+
+
 def parse_ratings_table(stream, fmt: str, scale: tuple, source: str) -> pd.DataFrame:
     """Parse a ``::``-separated ``ratings.dat`` (``fmt="dat"``) or a ``ratings.csv``
     with the header ``userId,movieId,rating,timestamp`` (``fmt="csv"``).
@@ -230,11 +242,12 @@ def parse_ratings_table(stream, fmt: str, scale: tuple, source: str) -> pd.DataF
          f"rating outside {low}..{high} in steps of {step}"),
         ((data.timestamp < 0) | (data.timestamp > MAX_TIMESTAMP),
          f"timestamp outside 0..{MAX_TIMESTAMP}"),
-        (data.duplicated(["user_id", "item_id"]), "user rated this item already"),
+        (lambda: _pair_repeats(data), "user rated this item already"),
     )
     for bad, why in checks:
+        bad = bad() if callable(bad) else bad
         if bad.any():
-            at = int(np.flatnonzero(bad.to_numpy())[0])
+            at = int(np.flatnonzero(np.asarray(bad))[0])
             row = data.iloc[at]
             raise MalformedDataError(
                 f"{source}, line {data.index[at]}: {why}: "

@@ -49,14 +49,25 @@ def _tab(rel, root):
 
 def _renumber(data: pd.DataFrame):
     """Map user and item ids to 1..n in the order of the original ids."""
-    users, user_id = np.unique(data.user_id.to_numpy(), return_inverse=True)
-    items, item_id = np.unique(data.item_id.to_numpy(), return_inverse=True)
-    frame = pd.DataFrame({
-        "user_id": (user_id + 1).astype(np.int32),
-        "item_id": (item_id + 1).astype(np.int32),
-        "rating": data.rating.to_numpy(np.float32),
-        "timestamp": data.timestamp.to_numpy(np.int64)})
-    return frame, len(users), len(items)
+    user_id, num_users = _ranks(data.user_id.to_numpy())
+    item_id, num_items = _ranks(data.item_id.to_numpy())
+    frame = pd.DataFrame({"user_id": user_id, "item_id": item_id,
+                          "rating": data.rating.to_numpy(np.float32),
+                          "timestamp": data.timestamp.to_numpy(np.int64)})
+    return frame, num_users, num_items
+
+
+def _ranks(ids: np.ndarray):
+    """Each positive id's rank among the distinct ids (1..n), and n; by a table
+    of the ids present (linear time) when the ids are not huge, else by sorting."""
+    top = int(ids.max())
+    if top > 50_000_000:
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        return (inverse + 1).astype(np.int32), len(distinct)
+    present = np.zeros(top + 1, dtype=bool)
+    present[ids] = True
+    rank = np.cumsum(present, dtype=np.int32)
+    return rank[ids], int(rank[-1])
 
 
 def read_items(root: str | os.PathLike | None = None) -> pd.DataFrame:

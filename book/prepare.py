@@ -78,6 +78,38 @@ def load_results_module():
     return module
 
 
+def load_project_module():
+    """autorec_common/project.py, loaded by path (the repository and its REF)."""
+    spec = importlib.util.spec_from_file_location("_autorec_project", REPO / "autorec_common" / "project.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def publishing_note(ok: bool, message: str) -> str:
+    """The front page's word on the Colab badges, from ``project.ref_status``: a
+    sentence when they open what this checkout holds, a warning when not."""
+    if ok:
+        return f"The Colab badges and setup cells open {message.split('open ', 1)[1]}"
+    return "\n".join([
+        ":::{admonition} The Colab badges do not work yet",
+        ":class: warning",
+        "",
+        message,
+        "Until then, download a notebook from its page and run it locally; the",
+        "repository's README (\"Publishing\") says what a maintainer must publish.",
+        ":::",
+    ])
+
+
+def warn_loudly(message: str) -> None:
+    """``message`` framed on stderr, where ``make book`` shows it."""
+    bar = "!" * 78
+    print(f"{bar}\nWARNING: the Colab badges and setup cells will not work:\n{message}\n"
+          f"(the site is built anyway; see the README's \"Publishing\")\n{bar}",
+          file=sys.stderr)
+
+
 def results_table(results_dir: Path | None = None) -> str:
     """The README's results table, from the same renderer and the same files."""
     results = load_results_module()
@@ -562,7 +594,11 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
     config = config.replace("{{ repository_url }}", repo_url or "")
     config = config.replace("{{ repository_branch }}", ref)
     (out / "_config.yml").write_text(config)
+    published, message = load_project_module().ref_status(REPO)
+    if not published:
+        warn_loudly(message)
     (out / "index.md").write_text(fill((BOOK / "index.md").read_text(),
+                                       publishing=publishing_note(published, message),
                                        index=index_md(nbs),
                                        results=results_table(results_dir),
                                        repository=repo_url or ""))

@@ -43,6 +43,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run"]
 PROGRESS_ZERO = re.compile(r"(?<![\d.])0%\|")
 SCREENSHOT_NOTEBOOK = "03_autorec_pytorch"
+# The widths a reader uses: a laptop, and a phone (iPhone 12-15: 390 CSS px).
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CODE_COLUMNS = 88  # the notebooks' code is formatted to at most 88 columns
 
 
 def chromium() -> str | None:
@@ -108,6 +112,37 @@ PAGE_JS = """() => ({
   removed_cells: document.querySelectorAll('.cell.tag_setup, .cell.tag_record').length,
 })"""
 
+LAYOUT_JS = """(width) => {
+  const wide = e => e.scrollWidth > e.clientWidth + 1;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const code = [...document.querySelectorAll('.bd-article div.highlight pre')].map(pre => ({
+    input: !!pre.closest('.cell_input'),
+    columns: Math.max(0, ...pre.textContent.split('\\n').map(l => l.length)),
+    overflow: wide(pre),
+    scrolls: scrolls(pre),
+  }));
+  // Display math and tables: wider than the column only inside a box that scrolls.
+  const boxes = [...document.querySelectorAll('.bd-article div.math, .bd-article mjx-container[display="true"], .bd-article table')]
+    .filter(e => e.getBoundingClientRect().width > 0)
+    .map(e => {
+      let box = e.closest('mjx-container[display="true"], .pst-scrollable-table-container, .table-wrapper, div.math, div.cell_output') || e.parentElement;
+      const column = Math.min(width, document.querySelector('.bd-article').getBoundingClientRect().right);
+      const r = e.getBoundingClientRect();
+      return {what: e.tagName.toLowerCase(), sticks_out: r.right > column + 1 && !(wide(box) && scrolls(box))
+              && !(e.scrollWidth > e.clientWidth && scrolls(e))};
+    });
+  const h1 = document.querySelector('.bd-article h1');
+  return {
+    code,
+    boxes,
+    page_width: document.documentElement.scrollWidth,
+    viewport: width,
+    title_height: h1 ? h1.getBoundingClientRect().height : 0,
+    figures: [...document.querySelectorAll('.bd-article div.cell_output img')].map(i => ({
+      src: i.getAttribute('src'), link: i.closest('a') ? i.closest('a').getAttribute('href') : null})),
+  };
+}"""
+
 RESULTS_JS = """() => {
   const section = document.querySelector('section#results');
   const table = section && section.querySelector('table');
@@ -139,7 +174,7 @@ def crawl():
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             profile, executable_path=exe, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900})
+            viewport=DESKTOP)
 
         def route(r):
             if urlsplit(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
@@ -162,6 +197,7 @@ def crawl():
                 info["images"] = page.evaluate(IMAGES_JS)
                 info["math"] = page.evaluate(MATH_JS)
                 info["text"] = page.evaluate(TEXT_JS)
+                info["layout"] = page.evaluate(LAYOUT_JS, DESKTOP["width"])
                 if rel == "index.html":
                     info["results"] = page.evaluate(RESULTS_JS)
                     page.screenshot(path=str(SHOTS / "front-page.png"))
@@ -179,6 +215,14 @@ def crawl():
                 info["console_errors"] = errors
                 report["pages"][rel] = info
                 page.close()
+            report["desktop_menu"] = desktop_menu(context, base)
+            report["search"] = search_summaries(context, base, "dropout")
+            phone = browser_for_phone(p, exe, route)
+            try:
+                report["phone"] = {rel: phone_page(phone, base, rel) for rel in pages(SITE)}
+                report["phone_menu"] = phone_menu(phone, base)
+            finally:
+                phone.close()
             # Every internal link's target, including downloads and non-HTML files.
             targets = {urldefrag(u)[0] for info in report["pages"].values() for u in info["links"]
                        if u.startswith(base)}
@@ -192,6 +236,121 @@ def crawl():
             server.shutdown()
             shutil.rmtree(profile, ignore_errors=True)
     return report
+
+
+def browser_for_phone(p, exe, route):
+    """A second Chromium as a phone: 390 px wide, touch, mobile viewport."""
+    browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True,
+                                  device_scale_factor=2)
+    context.route("**/*", route)
+    context.on("close", lambda _: browser.close())
+    return context
+
+
+PHONE_SHOTS = {"index.html": "phone-front-page.png",
+               f"notebooks/{SCREENSHOT_NOTEBOOK}.html": "phone-notebook-page.png",
+               "notebooks/12_cdae_topn.html": "phone-notebook-12.png"}
+
+
+def phone_page(context, base, rel):
+    """The layout of page ``rel`` at phone width; screenshots of a few pages."""
+    page = context.new_page()
+    try:
+        page.goto(base + rel, wait_until="load")
+        page.evaluate(MATH_JS)
+        layout = page.evaluate(LAYOUT_JS, PHONE["width"])
+        if rel in PHONE_SHOTS:
+            page.screenshot(path=str(SHOTS / PHONE_SHOTS[rel]))
+        if rel == f"notebooks/{SCREENSHOT_NOTEBOOK}.html":
+            figure = page.locator("div.cell_output img").first
+            if figure.count():
+                figure.scroll_into_view_if_needed()
+                page.screenshot(path=str(SHOTS / "phone-notebook-figure.png"))
+            math = page.locator("mjx-container[display='true']").first
+            if math.count():
+                math.scroll_into_view_if_needed()
+                page.screenshot(path=str(SHOTS / "phone-notebook-math.png"))
+        return layout
+    finally:
+        page.close()
+
+
+OPEN_JS = "sel => { const d = document.querySelector(sel); return !!(d && d.open); }"
+
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the crawl skips without Playwright
+    PlaywrightTimeout = Exception
+
+
+def phone_menu(context, base):
+    """Tap the menu and contents buttons at phone width, as a reader does."""
+    page = context.new_page()
+    out = {"menu_open": False, "menu_links": 0, "contents_open": False, "contents_links": 0}
+    url = base + f"notebooks/{SCREENSHOT_NOTEBOOK}.html"
+    try:
+        page.goto(url, wait_until="load")
+        page.locator(".secondary-toggle:visible").first.tap()
+        page.wait_for_timeout(400)
+        out["contents_open"] = page.evaluate(OPEN_JS, "#pst-secondary-sidebar-modal")
+        out["contents_links"] = page.locator(
+            "#pst-secondary-sidebar-modal a.nav-link:visible").count()
+        page.screenshot(path=str(SHOTS / "phone-contents-open.png"))
+
+        page.goto(url, wait_until="load")
+        page.locator(".primary-toggle:visible").first.tap()
+        page.wait_for_timeout(400)
+        out["menu_open"] = page.evaluate(OPEN_JS, "#pst-primary-sidebar-modal")
+        links = page.locator("#pst-primary-sidebar-modal a.reference.internal:visible")
+        out["menu_links"] = links.count()
+        page.screenshot(path=str(SHOTS / "phone-menu-open.png"))
+        if out["menu_links"]:
+            target = page.locator("#pst-primary-sidebar-modal a.reference.internal:visible",
+                                  has_text="05 ·").first
+            out["tapped"] = target.get_attribute("href")
+            try:
+                with page.expect_navigation(wait_until="load", timeout=10_000):
+                    target.tap()
+            except PlaywrightTimeout:
+                pass
+            out["after_tap"] = page.url
+    finally:
+        page.close()
+    return out
+
+
+def search_summaries(context, base, query):
+    """The text of the search page's result summaries for ``query``."""
+    page = context.new_page()
+    try:
+        page.goto(base + f"search.html?q={query}", wait_until="load")
+        page.wait_for_selector("#search-results p.context", timeout=20_000)
+        page.wait_for_timeout(1500)  # summaries arrive one page at a time
+        page.screenshot(path=str(SHOTS / "search-results.png"))
+        return page.eval_on_selector_all("#search-results p.context",
+                                         "ps => ps.map(p => p.textContent)")
+    finally:
+        page.close()
+
+
+def desktop_menu(context, base):
+    """Click the visible menu button at desktop width: the sidebar folds away and back."""
+    page = context.new_page()
+    hidden_js = "() => document.querySelector('#pst-primary-sidebar').classList.contains('pst-sidebar-hidden')"
+    try:
+        page.goto(base + f"notebooks/{SCREENSHOT_NOTEBOOK}.html", wait_until="load")
+        before = page.evaluate(hidden_js)
+        page.locator(".primary-toggle:visible").first.click()
+        page.wait_for_timeout(300)
+        folded = page.evaluate(hidden_js)
+        page.screenshot(path=str(SHOTS / "desktop-menu-folded.png"))
+        page.locator(".primary-toggle:visible").first.click()
+        page.wait_for_timeout(300)
+        return {"before": before, "folded": folded, "after": page.evaluate(hidden_js)}
+    finally:
+        page.close()
 
 
 def notebook_pages(crawl):
@@ -292,5 +451,107 @@ def test_check_cells_folded_and_bookkeeping_removed(crawl):
 
 
 def test_screenshots_saved(crawl):
-    for name in ("front-page.png", "notebook-page.png"):
+    for name in ("front-page.png", "notebook-page.png", "phone-front-page.png",
+                 "phone-notebook-page.png", "phone-menu-open.png"):
         assert (SHOTS / name).stat().st_size > 10_000, name
+
+
+def _layout(crawl):
+    """(width, page, layout) over every page at both widths."""
+    for rel, info in crawl["pages"].items():
+        yield DESKTOP["width"], rel, info["layout"]
+    for rel, layout in crawl["phone"].items():
+        yield PHONE["width"], rel, layout
+
+
+def overflow_counts(crawl) -> dict:
+    """Per width: code blocks that scroll sideways (inputs, and inputs of at most
+    88 columns), pages wider than the screen, math or tables sticking out."""
+    counts = {}
+    for width, rel, layout in _layout(crawl):
+        c = counts.setdefault(width, {"code blocks": 0, "code overflowing": 0,
+                                      "code <= 88 columns overflowing": 0,
+                                      "pages scrolling sideways": 0, "boxes sticking out": 0})
+        inputs = [b for b in layout["code"] if b["input"]]
+        c["code blocks"] += len(inputs)
+        c["code overflowing"] += sum(b["overflow"] for b in inputs)
+        c["code <= 88 columns overflowing"] += sum(
+            b["overflow"] for b in inputs if b["columns"] <= CODE_COLUMNS)
+        c["pages scrolling sideways"] += layout["page_width"] > layout["viewport"]
+        c["boxes sticking out"] += sum(b["sticks_out"] for b in layout["boxes"])
+    return counts
+
+
+def test_report_overflow_counts(crawl):
+    counts = overflow_counts(crawl)
+    (SHOTS / "overflow.json").write_text(json.dumps(counts, indent=1))
+    print("overflow at each width:", json.dumps(counts))
+    assert set(counts) == {DESKTOP["width"], PHONE["width"]}
+
+
+def test_code_of_88_columns_is_not_cut_off_at_desktop_width(crawl):
+    cut = [(rel, b["columns"]) for width, rel, layout in _layout(crawl)
+           if width == DESKTOP["width"]
+           for b in layout["code"] if b["overflow"] and b["columns"] <= CODE_COLUMNS]
+    assert not cut, f"code blocks of at most {CODE_COLUMNS} columns cut off at 1280 px: {cut}"
+    widest = [b["columns"] for info in crawl["pages"].values() for b in info["layout"]["code"]
+              if not b["overflow"]]
+    assert max(widest) >= CODE_COLUMNS - 4  # long lines were measured at all
+
+
+def test_code_scrolls_inside_its_box(crawl):
+    stuck = [(width, rel) for width, rel, layout in _layout(crawl)
+             for b in layout["code"] if b["overflow"] and not b["scrolls"]]
+    assert not stuck
+
+
+def test_no_page_scrolls_sideways(crawl):
+    wide = [(width, rel, layout["page_width"]) for width, rel, layout in _layout(crawl)
+            if layout["page_width"] > layout["viewport"]]
+    assert not wide
+
+
+def test_math_and_tables_scroll_inside_their_box(crawl):
+    out = [(width, rel, b["what"]) for width, rel, layout in _layout(crawl)
+           for b in layout["boxes"] if b["sticks_out"]]
+    assert not out
+
+
+def test_titles_leave_room_on_the_first_phone_screen(crawl):
+    tall = {rel: layout["title_height"] for rel, layout in crawl["phone"].items()
+            if layout["title_height"] > PHONE["height"] / 5}
+    assert not tall
+
+
+def test_figures_open_full_size(crawl):
+    for width, rel, layout in _layout(crawl):
+        for figure in layout["figures"]:
+            assert figure["link"] and figure["link"] == figure["src"], (width, rel, figure)
+
+
+def test_menu_and_contents_open_by_touch_on_a_phone(crawl):
+    menu = crawl["phone_menu"]
+    assert menu["menu_open"], menu
+    assert menu["menu_links"] >= len(list((REPO / "notebooks").glob("*.ipynb"))), menu
+    assert menu["tapped"].split("#")[0].endswith("05_hidden_size.html"), menu
+    assert menu["after_tap"].split("#")[0].endswith("/notebooks/05_hidden_size.html"), menu
+    assert menu["contents_open"] and menu["contents_links"] >= 3, menu
+
+
+def test_menu_button_folds_the_sidebar_on_a_desktop(crawl):
+    assert crawl["desktop_menu"] == {"before": False, "folded": True, "after": False}
+
+
+def test_search_summaries_show_no_tex(crawl):
+    summaries = crawl["search"]
+    assert len(summaries) >= 3, summaries
+    tex = [s for s in summaries
+           if re.search(r"\\[()\[\]]|\\(?:mathbf|lambda|frac|text|boldsymbol)\b", s)]
+    assert not tex, tex
+
+
+def test_front_page_says_whether_the_badges_work(crawl):
+    ok, message = prepare.load_project_module().ref_status(REPO)
+    text = crawl["pages"]["index.html"]["text"]
+    assert ("The Colab badges do not work yet" in text) == (not ok)
+    assert ("The Colab badges and setup cells open" in text) == ok

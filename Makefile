@@ -89,7 +89,13 @@ bench: $(STAMP)
 readme: $(STAMP)
 	"$(PY)" -m autorec_common
 
+# JupyterLab records each cell's execution times (recordTiming) as nbclient
+# does; without it, running a cell deletes them, and the book's teachers' page
+# reads its "run (min)" column from them (book/prepare.py, run_seconds).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+
 lab: $(STAMP)
+	@mkdir -p "$(dir $(LAB_OVERRIDES))" && cp tools/jupyterlab-overrides.json "$(LAB_OVERRIDES)"
 	"$(PY)" -m jupyter lab notebooks
 
 # The book has an environment of its own (book/.venv, pins in

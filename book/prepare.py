@@ -193,7 +193,9 @@ def _stamp(text: str) -> datetime:
 
 def run_seconds(nb) -> float | None:
     """Seconds the saved run took: the sum of the cells' execution times
-    (``metadata.execution`` as nbclient records it), or None without them."""
+    (``metadata.execution`` as nbclient, or JupyterLab with ``recordTiming``,
+    records it), or None when a cell that ran has none (a partial sum would
+    understate the time)."""
     total, seen = 0.0, False
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
@@ -204,6 +206,8 @@ def run_seconds(nb) -> float | None:
         if start and end:
             total += (_stamp(end) - _stamp(start)).total_seconds()
             seen = True
+        elif cell.get("execution_count") is not None:
+            return None
     return total if seen else None
 
 
@@ -594,6 +598,11 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
     config = config.replace("{{ repository_url }}", repo_url or "")
     config = config.replace("{{ repository_branch }}", ref)
     (out / "_config.yml").write_text(config)
+    untimed = [s for s, nb in nbs.items() if run_seconds(nb) is None]
+    if untimed:
+        print(f"note: {', '.join(untimed)}: no execution times saved (run with `make run`, "
+              "or save from `make lab`, which records them); the teachers' page says n/a",
+              file=sys.stderr)
     published, message = load_project_module().ref_status(REPO)
     if not published:
         warn_loudly(message)

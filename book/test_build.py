@@ -64,3 +64,25 @@ def test_check_site_catches_missing_targets_and_other_hosts(tmp_path):
     assert "index.html: loads https://cdn.example/x.js from another host" in problems
     assert "a/page.html: shows a 0% progress bar" in problems
     assert len(problems) == 5
+
+
+def test_run_time_needs_every_cell_timed():
+    """A notebook saved from JupyterLab without recordTiming loses the times the
+    teachers' page reads: its run time is then unknown, never a partial sum."""
+    timed = {"iopub.execute_input": "2026-01-01T00:00:00Z",
+             "shell.execute_reply": "2026-01-01T00:01:30Z"}
+    cell = {"cell_type": "code", "execution_count": 1, "metadata": {"execution": timed}}
+    untimed = {"cell_type": "code", "execution_count": 2, "metadata": {}}
+    never_run = {"cell_type": "code", "execution_count": None, "metadata": {}}
+    assert prepare.run_seconds({"cells": [cell, never_run]}) == 90
+    assert prepare.run_seconds({"cells": [cell, untimed]}) is None
+    assert prepare._run(prepare.run_seconds({"cells": [untimed]})) == "n/a"
+
+
+def test_make_lab_keeps_the_cells_timings():
+    overrides = json.loads((REPO / "tools" / "jupyterlab-overrides.json").read_text())
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["recordTiming"] is True
+    run = subprocess.run(["make", "-n", "lab", "PYTHON=python3"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert "tools/jupyterlab-overrides.json" in run.stdout
+    assert "share/jupyter/lab/settings/overrides.json" in run.stdout

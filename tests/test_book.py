@@ -93,10 +93,12 @@ def test_run_and_read_times():
     nb = notebook("05_x",
                   code("a = 1", start="2026-11-22T08:00:00.000000Z", end="2026-11-22T08:00:30.500000Z"),
                   code("b = 2\n\nc = 3", start="2026-11-22T08:00:31Z", end="2026-11-22T08:02:31Z"),
-                  code("bootstrap()", ["setup"]),
+                  code("bootstrap()", ["setup"]) | {"execution_count": None},
                   md(" ".join(["word"] * 400)))
     assert prepare.run_seconds(nb) == pytest.approx(150.5)
     assert prepare.run_seconds(notebook("05_x", code("x"))) is None
+    # A cell that ran without times (saved from Lab without recordTiming): unknown.
+    assert prepare.run_seconds(notebook("05_x", *nb["cells"][:2], code("x"))) is None
     words = 400 + len(nb["cells"][0]["source"].split())
     lines = 3
     assert prepare.read_minutes(nb) == pytest.approx(

@@ -247,3 +247,29 @@ def test_a_web_page_instead_of_the_archive_is_named_as_such(checksums, server, t
     with pytest.raises(D.CorruptArchiveError, match="sent a web page, not a zip file"):
         D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("bomb", [False, True], ids=["archive", "bomb"])
+def test_a_gzip_encoded_answer_is_decoded_and_capped(checksums, server, tmp_path,
+                                                     monkeypatch, bomb):
+    import gzip
+
+    if bomb:
+        trust(monkeypatch, "ml-100k", ARCHIVE, MEMBERS, max_bytes=100_000)
+    body = gzip.compress(bytes(8 << 20) if bomb else ARCHIVE)
+
+    def gzipped(h):
+        h.send_response(200)
+        h.send_header("Content-Encoding", "gzip")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    server.routes["/ml-100k.zip"] = gzipped
+    url = server.url + "/ml-100k.zip"
+    if bomb:
+        with pytest.raises(D.DataUnavailableError, match="sent more than 100,000 bytes"):
+            D.fetch_ml100k(tmp_path, url=url, progressbar=False)
+        assert leftovers(tmp_path) == []
+    else:
+        assert D.fetch_ml100k(tmp_path, url=url, progressbar=False).read_bytes() == ARCHIVE

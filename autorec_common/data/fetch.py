@@ -42,12 +42,12 @@ RETRY_WAIT = 2.0
 
 #: Seconds to wait for another process's work on the cache folder before
 #: going ahead without the lock (renames stay atomic either way); None: the
-#: download deadline plus a minute.
+#: release's download deadline plus a minute.
 LOCK_WAIT = None
 
 
-def _lock_wait() -> float:
-    return DOWNLOAD_DEADLINE + 60 if LOCK_WAIT is None else LOCK_WAIT
+def _lock_wait(rel: releases.Release) -> float:
+    return _deadline(rel) + 60 if LOCK_WAIT is None else LOCK_WAIT
 
 
 def _deadline(rel: releases.Release) -> float:
@@ -308,7 +308,7 @@ def download_release(release: str | releases.Release = "ml-100k",
     """
     rel = releases.release(release)
     folder = _cache_folder(root)
-    with cache._locked(folder, _lock_wait(), rel) as held:
+    with cache._locked(folder, _lock_wait(rel), rel) as held:
         _remove_parts(folder, held, rel)
         return _download(folder, url or data_url(rel), progressbar, rel)
 
@@ -333,7 +333,7 @@ def fetch_release(release: str | releases.Release = "ml-100k",
             _verified(path, rel)
             return path
     problem = None
-    with cache._locked(folder, _lock_wait(), rel) as held:
+    with cache._locked(folder, _lock_wait(rel), rel) as held:
         if os.path.exists(path) or os.path.lexists(path) and not os.path.islink(path):
             try:
                 _verified(path, rel)

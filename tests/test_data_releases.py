@@ -129,3 +129,17 @@ def test_malformed_ratings_name_the_file_and_line(tmp_path, monkeypatch, name, b
     with pytest.raises(D.MalformedDataError, match=message) as info:
         D.load_ratings(name, tmp_path)
     assert rel.ratings in str(info.value)
+
+
+def test_every_subpackage_is_installed_by_pip():
+    """Colab installs the package with pip from git: pyproject must list every
+    folder of autorec_common that is a package (data/ among them)."""
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts)
+             for p in (root / "autorec_common").rglob("__init__.py")}
+    assert found == listed and "autorec_common.data" in listed

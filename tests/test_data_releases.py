@@ -143,3 +143,11 @@ def test_every_subpackage_is_installed_by_pip():
     found = {".".join(p.parent.relative_to(root).parts)
              for p in (root / "autorec_common").rglob("__init__.py")}
     assert found == listed and "autorec_common.data" in listed
+
+
+def test_a_dense_matrix_larger_than_memory_is_refused_with_advice(monkeypatch,
+                                                                   rating_frame):
+    monkeypatch.setattr(D.matrices, "_available_memory", lambda: 1000)
+    with pytest.raises(MemoryError, match=r"40 x 30 float32 matrix needs .*sparse=True"):
+        D.interaction_matrix(rating_frame(), 30, 40)
+    assert D.sparse_interaction_matrix(rating_frame(), 30, 40).nnz == 400

@@ -10,6 +10,30 @@ from .readers import load_ratings, read_split, split_data_ml100k
 from .releases import RELEASE_SPLITS
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_fits(needed: int, rows: int, cols: int, dtype) -> None:
+    """Refuse a dense matrix larger than the memory available, with advice,
+    rather than let the system kill the process while it fills the matrix."""
+    available = _available_memory()
+    if available is not None and needed > available:
+        raise MemoryError(
+            f"a dense {rows:,} x {cols:,} {np.dtype(dtype).name} matrix needs "
+            f"{needed / 2**30:.1f} GiB, more than the {available / 2**30:.1f} GiB of "
+            f"memory available now; use rating_matrices(..., sparse=True) or "
+            f"sparse_interaction_matrix, which store only the observed ratings.")
+
+
 def interaction_matrix(data: pd.DataFrame, num_users: int, num_items: int,
                        kind: str = "item-user", dtype=np.float32) -> np.ndarray:
     """Dense rating matrix with zeros where no rating was observed.
@@ -22,6 +46,8 @@ def interaction_matrix(data: pd.DataFrame, num_users: int, num_items: int,
     if users.min(initial=0) < 0 or items.min(initial=0) < 0 or \
             users.max(initial=-1) >= num_users or items.max(initial=-1) >= num_items:
         raise ValueError("ids fall outside 1..num_users or 1..num_items")
+    _check_fits(num_items * num_users * np.dtype(dtype).itemsize, num_items, num_users,
+                dtype)
     if kind == "item-user":
         mat = np.zeros((num_items, num_users), dtype=dtype)
         mat[items, users] = data.rating.to_numpy()

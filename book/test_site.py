@@ -135,6 +135,7 @@ LAYOUT_JS = """(width) => {
   return {
     code,
     boxes,
+    wide_math: [...document.querySelectorAll('.bd-article mjx-container[display="true"]')].filter(wide).length,
     page_width: document.documentElement.scrollWidth,
     viewport: width,
     title_height: h1 ? h1.getBoundingClientRect().height : 0,
@@ -466,12 +467,15 @@ def _layout(crawl):
 
 def overflow_counts(crawl) -> dict:
     """Per width: code blocks that scroll sideways (inputs, and inputs of at most
-    88 columns), pages wider than the screen, math or tables sticking out."""
+    88 columns), pages wider than the screen, math or tables sticking out, and
+    (for the record) outputs and display math that scroll in their box."""
     counts = {}
     for width, rel, layout in _layout(crawl):
         c = counts.setdefault(width, {"code blocks": 0, "code overflowing": 0,
                                       "code <= 88 columns overflowing": 0,
-                                      "pages scrolling sideways": 0, "boxes sticking out": 0})
+                                      "pages scrolling sideways": 0, "boxes sticking out": 0,
+                                      "output blocks": 0, "outputs scrolling sideways": 0,
+                                      "display math scrolling sideways": 0})
         inputs = [b for b in layout["code"] if b["input"]]
         c["code blocks"] += len(inputs)
         c["code overflowing"] += sum(b["overflow"] for b in inputs)
@@ -479,6 +483,10 @@ def overflow_counts(crawl) -> dict:
             b["overflow"] for b in inputs if b["columns"] <= CODE_COLUMNS)
         c["pages scrolling sideways"] += layout["page_width"] > layout["viewport"]
         c["boxes sticking out"] += sum(b["sticks_out"] for b in layout["boxes"])
+        outputs = [b for b in layout["code"] if not b["input"]]
+        c["output blocks"] += len(outputs)
+        c["outputs scrolling sideways"] += sum(b["overflow"] for b in outputs)
+        c["display math scrolling sideways"] += layout["wide_math"]
     return counts
 
 

@@ -36,7 +36,7 @@ def test_student_edition_leaks_no_answer(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
 def test_exercise_labels_match_the_saved_solution_runs(path):
-    assert ed.label_problems(load(path)) == []
+    assert ed.label_problems(load(path), path.parent) == []
 
 
 def test_leak_check_notices_each_kind_of_leak():
@@ -90,6 +90,19 @@ def test_task_cells_become_stubs_without_outputs():
     cell = ed.student_notebook(nb, "05_x")["cells"][0]
     assert cell["source"] == "# Task: compare" and cell["outputs"] == []
     assert ed.leaks(nb, ed.student_notebook(nb, "05_x")) == []
+
+
+def test_an_exercise_answered_by_a_notebook_takes_its_run_time(tmp_path):
+    other = {"cells": [{"cell_type": "code", "metadata": {"execution": {
+        "iopub.execute_input": "2026-01-01T00:00:00Z",
+        "shell.execute_reply": "2026-01-01T00:04:30Z"}}, "source": "", "outputs": []}]}
+    (tmp_path / "05_x.ipynb").write_text(json.dumps(other))
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {"tags": ["exercise"]},
+                     "source": "**Exercise 1** (project, run ?). Vary k. "
+                               "(A solution: [05 · X](05_x.ipynb).)"}]}
+    ex = ed.exercises(nb)[0]
+    assert ex["answered_in"] == ["05_x"]
+    assert ed.expected_run(nb, ex, tmp_path) == "~5 min in 05"
 
 
 def test_run_labels_from_seconds():

@@ -36,7 +36,7 @@ DEFAULT_OUT = REPO / "build" / "student"
 DIFFICULTIES = ("warm-up", "core", "project")
 EXERCISE_RE = re.compile(
     r"^\*\*Exercise (\d+)\*\*\s*\((warm-up|core|project), run ([^)]*)\)\.?\s*")
-SOLUTION_LINK_RE = re.compile(r"\b([Aa]) solution:\s*\[[^\]]*\]\([^)]*\)")
+SOLUTION_LINK_RE = re.compile(r"\b([Aa]) solution:\s*\[[^\]]*\]\(([^)]*)\)")
 REPR_RE = re.compile(r"^<[^<>\n]*>$")
 INSTRUCTOR_ONLY = "nswered in the instructor edition"
 PACKAGE_SPEC = "autorec-common @ git+"
@@ -92,7 +92,9 @@ def exercises(nb) -> list:
                     f"(warm-up|core|project, run ...)': {text[:60]!r}")
             current = {"number": int(m.group(1)), "difficulty": m.group(2),
                        "run": m.group(3).strip(), "text": text[m.end():].strip(),
-                       "cell": i, "solutions": [], "graded": []}
+                       "cell": i, "solutions": [], "graded": [],
+                       "answered_in": [Path(t).stem for _, t in
+                                       SOLUTION_LINK_RE.findall(text) if t.endswith(".ipynb")]}
             out.append(current)
         elif current is not None and cell["cell_type"] == "markdown" and \
                 re.match(r"^#{1,2}\s", source(cell)):
@@ -123,6 +125,32 @@ def solution_seconds(nb, ex: dict) -> float | None:
     return total if code else 0.0
 
 
+def notebook_seconds(nb) -> float | None:
+    """Seconds the saved run of a whole notebook took (its code cells' sum)."""
+    times = [cell_seconds(c) for c in nb["cells"] if c["cell_type"] == "code"]
+    times = [t for t in times if t is not None]
+    return sum(times) if times else None
+
+
+def expected_run(nb, ex: dict, folder: Path | None = None) -> str:
+    """The run label an exercise should carry: its solution cells' saved time;
+    for an exercise whose solution is another notebook (a "solution:" link),
+    that notebook's saved run time, naming it ("~4 min in 05"), unless the
+    exercise has code solution cells of its own."""
+    own_code = any(nb["cells"][i]["cell_type"] == "code" for i in ex["solutions"])
+    if ex["answered_in"] and folder is not None and not own_code:
+        total = 0.0
+        for stem in ex["answered_in"]:
+            path = Path(folder) / f"{stem}.ipynb"
+            seconds = notebook_seconds(load(path)) if path.exists() else None
+            if seconds is None:
+                return "n/a"
+            total += seconds
+        where = " and ".join(stem[:2] for stem in ex["answered_in"])
+        return f"{run_label(total)} in {where}"
+    return run_label(solution_seconds(nb, ex))
+
+
 def run_label(seconds: float | None) -> str:
     """The run part of an exercise's label, from its solution's seconds."""
     if seconds is None:
@@ -134,11 +162,12 @@ def run_label(seconds: float | None) -> str:
     return f"~{seconds / 3600:.1f} h"
 
 
-def label_problems(nb) -> list:
-    """Exercises whose typed run label disagrees with the saved timings."""
+def label_problems(nb, folder: Path | None = None) -> list:
+    """Exercises whose typed run label disagrees with the saved timings
+    (``folder``: where the notebooks named as solutions are)."""
     problems = []
     for ex in exercises(nb):
-        want = run_label(solution_seconds(nb, ex))
+        want = expected_run(nb, ex, folder)
         if ex["run"] != want:
             problems.append(f"exercise {ex['number']}: label says 'run {ex['run']}', "
                             f"the saved solution run gives 'run {want}'")
@@ -152,7 +181,7 @@ def write_labels(path: Path) -> int:
     changed = 0
     for ex in exercises(nb):
         cell = nb["cells"][ex["cell"]]
-        want = run_label(solution_seconds(nb, ex))
+        want = expected_run(nb, ex, Path(path).parent)
         text = source(cell)
         new = re.sub(r"^(\*\*Exercise \d+\*\*\s*\((?:warm-up|core|project)), run [^)]*\)",
                      lambda m: f"{m.group(1)}, run {want})", text, count=1)

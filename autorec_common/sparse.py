@@ -312,3 +312,31 @@ def train_sparse(net: AutoRec, train_mat, eval_mats=None, *, num_epochs: int = 2
     history = end.finish(model.load_state_dict)
     model.copy_to(net)
     return history
+
+
+def synthetic_split(rows: int, cols: int, ratings: int, test_share: float = 0.1,
+                    seed: int = 0) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Train and test CSR matrices of ``rows`` x ``cols`` holding ``ratings``
+    random 1..5 ratings at distinct random positions, ``test_share`` of them in
+    test: a stand-in with a MovieLens release's shape and density, built
+    without a dense copy."""
+    rng = np.random.default_rng(seed)
+    size = rows * cols
+    if not 0 < ratings <= size:
+        raise ValueError(f"ratings: between 1 and rows * cols = {size}, not {ratings}")
+    keys = np.empty(0, dtype=np.int64)
+    while len(keys) < ratings:  # draw with replacement, keep distinct positions
+        need = ratings - len(keys)
+        more = rng.integers(0, size, need + int(1.5 * need * ratings / size) + 16)
+        keys = np.sort(np.concatenate([keys, more]))  # np.unique, many times faster
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+    extra = rng.choice(len(keys), len(keys) - ratings, replace=False)
+    keys = np.delete(keys, extra)
+    values = rng.integers(1, 6, ratings).astype(np.float32)
+    test = rng.random(ratings) < test_share
+    r, c = np.divmod(keys, cols)
+
+    def matrix(keep):
+        return sp.csr_matrix((values[keep], (r[keep], c[keep])), shape=(rows, cols))
+
+    return matrix(~test), matrix(test)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import report
+import scale
 from probes import CpuShare, MemoryWatch, environment
 from records import (BATCH, DROPOUT, HIDDEN, LR, MX_SETTINGS, WD, Comparison, HiddenRow,
                      Limit, PathTimes, Results, Run, ShapeRow, epoch_flops,
@@ -385,8 +386,11 @@ def main(argv=None):
                           {"epochs": 3, "reps": 1, "warmup": 1}, cmp.best_rate, log)
     log("Scaling with items and users ...")
     shapes = scale_shapes(cmp.best_rate, log, args.quick)
+    log("Dense against sparse as the data grows ...")
+    sparse = scale.compare(cmp.best_rate, log, args.quick)
     results = Results(env=env, cmp=cmp, copies=copies, hidden=hidden, shapes=shapes,
-                      seconds=time.perf_counter() - start, others=share.others())
+                      seconds=time.perf_counter() - start, others=share.others(),
+                      scale=sparse)
     if Path(args.out).resolve() == report.COMMITTED:
         results.save(report.RESULTS_JSON)
     print("\n" + report.write(results, Path(args.out)) + f"Written to {args.out}")

@@ -194,6 +194,7 @@ class Results(Record):
     shapes: list[ShapeRow]
     seconds: float  # the whole run's wall-clock time
     others: float  # mean CPUs that other processes kept busy meanwhile
+    scale: dict | None = None  # dense against sparse as the data grows (scale.py)
 
     @classmethod
     def load(cls, path: str | Path) -> Results:

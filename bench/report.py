@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import scale
 from records import (BATCH, DROPOUT, HIDDEN, LR, MX_SETTINGS, WD, Comparison, Results,
                      matmul_shapes, median, rate_key)
 
@@ -197,6 +198,8 @@ def render(r: Results) -> str:
             f"matrix takes {s.matrix_mib / 1024:.1f} GiB per copy (training, test and the "
             "evaluation's reconstruction make three), and the model with Adam's state "
             f"another {4 * 4 * (2 * s.users * HIDDEN) / 2**30:.1f} GiB.")
+    if r.scale:
+        parts.append(scale.render(r.scale))
     parts += ["**GPU:** not yet measured: no GPU was available to this run.",
               "Written by `make bench` with its raw figures (`bench/results.json`); "
               "`python bench/report.py` renders it again from them."]
@@ -231,6 +234,7 @@ def readme_summary(r: Results) -> str:
         f"take about {chapter}, with a peak memory near {ml1m.peak_mib / 1024:.1f} GiB "
         "(measured on a synthetic matrix of that shape and density). **On a GPU**: not yet "
         "measured; no GPU was available to this project's sessions.",
+        *(["", scale.readme_sentence(r.scale)] if r.scale else []),
         README_END])
 
 

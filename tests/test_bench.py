@@ -264,6 +264,8 @@ def test_make_bench_writes_figures_report_and_readme(mods, tmp_path, monkeypatch
     matrices = type("M", (), {"train": np.zeros((1682, 943), np.float32)})
     monkeypatch.setattr(autorec_common, "rating_matrices", lambda *a, **k: matrices)
     monkeypatch.setattr(bench, "spawn", fake_spawn)
+    monkeypatch.setattr(bench.scale, "spawn", lambda spec, **kw: {  # test_bench_scale.py
+        "seconds": 0.5, "peak_mib": 900.0, "times": [0.5], "shape": [1, 1]})
     readme = tmp_path / "README.md"
     readme.write_text(f"before\n{report.README_START}\nold\n{report.README_END}\nafter\n")
     for name, path in [("COMMITTED", tmp_path / "results.md"), ("README", readme),

@@ -10,6 +10,7 @@
 #   make student the student edition of every notebook (build/student/notebooks)
 #   make grade SUBMISSIONS=dir   grade a folder of submitted notebooks (dir/grades.csv)
 #   make grade-check  every graded exercise: solution full marks, stub 0, wrong fails
+#   make solutions    the notebooks whose long solutions make test skips, run whole
 #   make clean   remove the environment and caches (never the data)
 
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
@@ -19,7 +20,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.autorec-installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: run unit test bench readme lab clean env book book-test student grade grade-check
+.PHONY: run unit test bench readme lab clean env book book-test student grade grade-check \
+        solutions
 
 env: $(STAMP)
 
@@ -82,6 +84,20 @@ grade: $(STAMP)
 
 grade-check: $(STAMP)
 	AUTOREC_RESULTS="$$(mktemp -d)" "$(PY)" -m pytest tests/test_grading.py -m grading -q
+
+# make solutions: a solution that takes more than a minute or two is tagged
+# nbval-skip, so that make test (and make colab-check) leave it out; this tier
+# executes every notebook holding such a cell top to bottom, into a scratch
+# folder (the committed notebooks and results/ are left as they are), and fails
+# if any cell raises.
+SOLUTION_NOTEBOOKS := $(shell grep -l '"nbval-skip"' $(NOTEBOOKS) 2>/dev/null)
+solutions: $(STAMP)
+	@tmp="$$(mktemp -d)"; for nb in $(SOLUTION_NOTEBOOKS); do \
+	  echo "make solutions: $$nb"; \
+	  AUTOREC_RESULTS="$$tmp/results" "$(PY)" -m jupyter nbconvert --to notebook --execute \
+	    --output-dir "$$tmp" --ExecutePreprocessor.timeout=-1 \
+	    --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	done
 
 bench: $(STAMP)
 	"$(PY)" bench/bench.py

@@ -39,6 +39,13 @@ def test_exercise_labels_match_the_saved_solution_runs(path):
     assert ed.label_problems(load(path), path.parent) == []
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
+def test_only_long_solutions_and_their_checks_skip_make_test(path):
+    stray = [i for i, c in enumerate(load(path)["cells"]) if "nbval-skip" in ed.tags(c)
+             and not ed.tags(c) & {"solution", "check"}]
+    assert stray == []
+
+
 def test_leak_check_notices_each_kind_of_leak():
     nb = load(REPO / "notebooks" / "01_movielens_100k.ipynb")
     student = ed.student_notebook(nb, "01_movielens_100k")

@@ -132,3 +132,12 @@ def test_malformed_exercise_label_is_an_error():
                      "source": "**Exercise 1** (easy). Do it."}]}
     with pytest.raises(ValueError, match="warm-up\\|core\\|project"):
         ed.exercises(nb)
+
+
+def test_the_table_lists_unmarked_exercises_unlabelled(tmp_path):
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+                     "source": "## Exercises\n\n1. One.\n2. Two,\n   continued.\n3. Three."}]}
+    (tmp_path / "04_x.ipynb").write_text(json.dumps(nb))
+    assert ed.unmarked_exercises(nb) == 3
+    rows = ed.exercise_table(tmp_path).splitlines()[2:]
+    assert rows == [f"| 04 | {k} | not labelled yet | | no | - |" for k in (1, 2, 3)]

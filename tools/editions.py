@@ -295,11 +295,27 @@ def leaks(instructor: dict, student: dict) -> list:
 
 # --- the command line ----------------------------------------------------------
 
+def unmarked_exercises(nb) -> int:
+    """How many exercises a notebook not yet marked up lists (the numbered items
+    of its "## Exercises" cell)."""
+    for cell in nb["cells"]:
+        text = source(cell)
+        if cell["cell_type"] == "markdown" and re.search(r"^## Exercises\s*$", text, re.M):
+            return len(re.findall(r"^\d+\.\s", text, re.M))
+    return 0
+
+
 def exercise_table(notebooks: Path = NOTEBOOKS) -> str:
+    """Every exercise: difficulty, run label, whether it has a solution and its
+    graded checks; a notebook not yet marked up shows its exercises unlabelled."""
     rows = ["| notebook | exercise | difficulty | run | solution | graded |",
             "|---|---:|---|---|---|---|"]
     for path in sorted(notebooks.glob("*.ipynb")):
-        for ex in exercises(load(path)):
+        nb = load(path)
+        if not exercises(nb):
+            rows += [f"| {path.stem[:2]} | {k} | not labelled yet | | no | - |"
+                     for k in range(1, unmarked_exercises(nb) + 1)]
+        for ex in exercises(nb):
             rows.append(f"| {path.stem[:2]} | {ex['number']} | {ex['difficulty']} "
                         f"| {ex['run']} | {'yes' if ex['solutions'] else 'no'} "
                         f"| {', '.join(ex['graded']) or '-'} |")

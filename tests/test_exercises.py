@@ -45,3 +45,13 @@ def test_question_files_are_named_by_notebook_and_exercise():
         text = f.read_text(encoding="utf-8")
         assert f'name = "{f.stem}"' in text and "WRONG = {" in text
         assert "OK_FORMAT = False" in text
+
+
+def test_without_otter_a_check_says_how_to_install_it(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "otter", None)  # import otter fails
+    g = exercises.grader()
+    assert isinstance(g, exercises.MissingGrader)
+    assert "pip install otter-grader==" in g.check("q01_4")
+    assert "q01_4: not checked" in capsys.readouterr().out

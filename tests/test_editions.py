@@ -68,6 +68,7 @@ def test_student_edition_replaces_solutions_by_stubs():
     student = ed.student_notebook(nb, "01_movielens_100k")
     sols = [c for c in student["cells"] if "solution" in ed.tags(c)]
     assert sols and all(not c.get("outputs") for c in sols)
+    assert len(sols) == 4  # one stub per exercise: its first solution cell's
     assert any("mean_rmse = ..." in ed.source(c) for c in sols)
     assert not any("check" in ed.tags(c) for c in student["cells"])
     assert student["metadata"]["autorec"] == {"edition": "student",
@@ -82,9 +83,12 @@ def test_student_edition_replaces_solutions_by_stubs():
 
 def test_solution_links_become_instructor_edition_notes():
     text = ("(Book exercise 1; a solution: [05_hidden_size](05_hidden_size.ipynb).) "
-            "(A solution: [08_test_masking](08_test_masking.ipynb).)")
+            "(A solution: [08_test_masking](08_test_masking.ipynb).) (A\nsolution:\n"
+            "[08 · The test-masking\nquestion](08_test_masking.ipynb).) (A solution for "
+            "five folds:\n   [11 · A canonical benchmark](11_x.ipynb).)")
     assert ed.hide_solution_links(text) == (
         "(Book exercise 1; answered in the instructor edition.) "
+        "(Answered in the instructor edition.) (Answered in the instructor edition.) "
         "(Answered in the instructor edition.)")
 
 

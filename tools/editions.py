@@ -36,7 +36,8 @@ DEFAULT_OUT = REPO / "build" / "student"
 DIFFICULTIES = ("warm-up", "core", "project")
 EXERCISE_RE = re.compile(
     r"^\*\*Exercise (\d+)\*\*\s*\((warm-up|core|project), run ([^)]*)\)\.?\s*")
-SOLUTION_LINK_RE = re.compile(r"\b([Aa]) solution:\s*\[[^\]]*\]\(([^)]*)\)")
+SOLUTION_LINK_RE = re.compile(
+    r"\b([Aa])\s+solution(?:\s+[^:\[\]()]{1,40})?:\s*\[[^\]]*\]\(([^)]*)\)")
 REPR_RE = re.compile(r"^<[^<>\n]*>$")
 INSTRUCTOR_ONLY = "nswered in the instructor edition"
 PACKAGE_SPEC = "autorec-common @ git+"
@@ -223,11 +224,17 @@ def student_notebook(nb, stem: str) -> dict:
     """The student edition of one instructor notebook."""
     nb = copy.deepcopy(nb)
     owner = exercise_of(nb)
-    cells = []
+    cells, stubbed = [], set()
     for i, cell in enumerate(nb["cells"]):
         t = tags(cell)
         if "check" in t:
             continue
+        if "solution" in t and i in owner:
+            # one stub per exercise and cell type: the first solution cell's
+            key = (owner[i], cell["cell_type"])
+            if key in stubbed:
+                continue
+            stubbed.add(key)
         if t & {"solution", "task"}:
             cell["source"] = stub(cell, owner.get(i))
             cell.get("metadata", {}).pop("execution", None)

@@ -61,6 +61,12 @@ def test_leak_check_notices_each_kind_of_leak():
     linked = copy.deepcopy(student)
     linked["cells"][exercise]["source"] += " (A solution: [08](08_test_masking.ipynb).)"
     assert any("solution link" in p for p in ed.leaks(nb, linked))
+    # The Colab badge, which opens the instructor edition.
+    badged = copy.deepcopy(student)
+    badged["cells"][0]["source"] = nb["cells"][0]["source"]
+    assert any("Colab link" in p for p in ed.leaks(nb, badged))
+    assert "colab.research.google.com" not in ed.source(student["cells"][0])
+    assert ed.source(student["cells"][0]).startswith("# MovieLens 100K")
 
 
 def test_student_edition_replaces_solutions_by_stubs():

@@ -39,6 +39,8 @@ EXERCISE_RE = re.compile(
 SOLUTION_LINK_RE = re.compile(
     r"\b([Aa])\s+solution(?:\s+[^:\[\]()]{1,40})?:\s*\[[^\]]*\]\(([^)]*)\)")
 REPR_RE = re.compile(r"^<[^<>\n]*>$")
+# The Colab badge opens the instructor edition in the project's repository.
+COLAB_BADGE_RE = re.compile(r"^.*\(https://colab\.research\.google\.com/[^)]*\).*\n?", re.M)
 INSTRUCTOR_ONLY = "nswered in the instructor edition"
 PACKAGE_SPEC = "autorec-common @ git+"
 STUDENT_PACKAGE_SPEC = "autorec-common[grading] @ git+"
@@ -241,7 +243,8 @@ def student_notebook(nb, stem: str) -> dict:
             if cell["cell_type"] == "code":
                 cell["outputs"], cell["execution_count"] = [], None
         elif cell["cell_type"] == "markdown":
-            cell["source"] = hide_solution_links(source(cell))
+            text = COLAB_BADGE_RE.sub("", hide_solution_links(source(cell)))
+            cell["source"] = re.sub(r"\n{3,}", "\n\n", text)
         elif "setup" in t:
             cell["source"] = source(cell).replace(PACKAGE_SPEC, STUDENT_PACKAGE_SPEC)
         cells.append(cell)
@@ -297,6 +300,8 @@ def leaks(instructor: dict, student: dict) -> list:
                             f"{SOLUTION_LINK_RE.search(text).group(0)[:60]!r}")
         if "check" in tags(cell):
             problems.append(f"cell {i}: a check cell")
+        if cell["cell_type"] == "markdown" and COLAB_BADGE_RE.search(text):
+            problems.append(f"cell {i}: a Colab link to the instructor edition")
     return problems
 
 

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import busy
 import report
 import scale
 from probes import CpuShare, MemoryWatch, environment
@@ -256,10 +257,11 @@ WORKERS = {"torch": work_torch, "mxnet": work_mxnet, "book": work_book, "limit":
 
 # --- the measurements, each in a fresh interpreter ------------------------------------
 
-def spawn(kind: str, spec: dict, timeout: float = 900) -> dict:
-    """Run one worker in a fresh interpreter and return its JSON answer."""
+def spawn(kind: str, spec: dict, timeout: float = 900, env: dict | None = None) -> dict:
+    """Run one worker in a fresh interpreter (environment ``env``, by default
+    this one's) and return its JSON answer."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, json.dumps(spec)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"worker {kind} {spec} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -388,9 +390,12 @@ def main(argv=None):
     shapes = scale_shapes(cmp.best_rate, log, args.quick)
     log("Dense against sparse as the data grows ...")
     sparse = scale.compare(cmp.best_rate, log, args.quick)
+    log("On a busy machine (bench/busy.py) ...")
+    on_busy = busy.measure_busy(rounds, busy.QUICK if args.quick else busy.SPEC, log,
+                                spawn=spawn)
     results = Results(env=env, cmp=cmp, copies=copies, hidden=hidden, shapes=shapes,
                       seconds=time.perf_counter() - start, others=share.others(),
-                      scale=sparse)
+                      scale=sparse, busy=[s.to_dict() for s in on_busy])
     if Path(args.out).resolve() == report.COMMITTED:
         results.save(report.RESULTS_JSON)
     print("\n" + report.write(results, Path(args.out)) + f"Written to {args.out}")

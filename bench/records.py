@@ -195,6 +195,7 @@ class Results(Record):
     seconds: float  # the whole run's wall-clock time
     others: float  # mean CPUs that other processes kept busy meanwhile
     scale: dict | None = None  # dense against sparse as the data grows (scale.py)
+    busy: list[dict] | None = None  # bench/busy.py's BusySetting records
 
     @classmethod
     def load(cls, path: str | Path) -> Results:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import busy
 import scale
 from records import (BATCH, DROPOUT, HIDDEN, LR, MX_SETTINGS, WD, Comparison, Results,
                      matmul_shapes, median, rate_key)
@@ -200,6 +201,8 @@ def render(r: Results) -> str:
             f"another {4 * 4 * (2 * s.users * HIDDEN) / 2**30:.1f} GiB.")
     if r.scale:
         parts.append(scale.render(r.scale))
+    if r.busy:
+        parts.append(busy.section([busy.BusySetting.from_dict(b) for b in r.busy]))
     parts += ["**GPU:** not yet measured: no GPU was available to this run.",
               "Written by `make bench` with its raw figures (`bench/results.json`); "
               "`python bench/report.py` renders it again from them."]

@@ -20,11 +20,12 @@ def mods():
     if str(BENCH_DIR) not in sys.path:
         sys.path.insert(0, str(BENCH_DIR))
     import bench
+    import busy
     import probes
     import records
     import report
-    return type("Bench", (), {"bench": bench, "probes": probes, "records": records,
-                              "report": report})
+    return type("Bench", (), {"bench": bench, "busy": busy, "probes": probes,
+                              "records": records, "report": report})
 
 
 def fake_results(rec, torch_s=0.1, mxnet_s=0.12, book_s=0.35, copies=0.02, others=0.0):
@@ -238,7 +239,7 @@ def test_readme_speed_paragraph_matches_the_committed_bench_figures(mods):
 
 # --- make bench, end to end, with stand-in workers ----------------------------------------
 
-def fake_spawn(kind, spec, timeout=900):
+def fake_spawn(kind, spec, timeout=900, env=None):
     """What each worker answers, in round numbers and at once."""
     if kind == "limit":
         return {"rates": {"x".join(map(str, s)) + f"/{t}": 1e11 for s in spec["shapes"]
@@ -279,6 +280,8 @@ def test_make_bench_writes_figures_report_and_readme(mods, tmp_path, monkeypatch
     assert [s.name for s in results.shapes] == ["MovieLens 100K", "MovieLens 1M",
                                                 "MovieLens 10M"]
     assert results.shapes[2].extrapolated and results.copies["book"].copies == 0.05
+    assert len(results.busy) == len(mods.busy.SETTINGS)  # each setting, idle and busy
+    assert all(len(b["idle"]) == len(b["busy"]) == 2 for b in results.busy)
     assert (tmp_path / "results.md").read_text() == report.render(results)
     text = readme.read_text()
     assert text.startswith("before\n") and text.endswith("\nafter\n")

@@ -23,6 +23,14 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 .PHONY: run unit test bench readme lab clean env book book-test student grade grade-check \
         solutions
 
+# OpenMP threads (PyTorch's, MXNet's) sleep at once at a barrier instead of
+# spinning, which on a busy machine wastes the time they wait: autorec_common
+# sets the same default when imported (autorec_common/_threads.py); here it also
+# reaches a notebook that imports a framework first. bench/busy.py measures it.
+# A setting in the environment or on make's command line wins.
+OMP_WAIT_POLICY ?= PASSIVE
+export OMP_WAIT_POLICY
+
 env: $(STAMP)
 
 $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml

@@ -7,6 +7,10 @@ imported on demand::
     from autorec_common import mxnet as arm    # MXNet Gluon
 """
 
+from ._threads import apply_thread_defaults
+
+apply_thread_defaults()  # before any library that loads OpenMP (see _threads)
+
 from .data import (CITATION, RELEASES, CorruptArchiveError, DataError,
                    DataUnavailableError, MalformedDataError, RatingMatrices, archive_path,
                    data_dir, describe, fetch_ml100k, fetch_release, interaction_matrix,

@@ -342,8 +342,8 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
             cell["metadata"].setdefault("mystnb", {}).update(
                 code_prompt_show="Show a solution", code_prompt_hide="Hide the solution")
         elif "solution" in tags:  # markdown cannot be folded by tag: a dropdown
-            cell["source"] = ("```{dropdown} Show a solution\n" + source(cell)
-                              + "\n```")
+            cell["source"] = ("````{dropdown} Show a solution\n" + source(cell)
+                              + "\n````")
         if cell["cell_type"] == "code" and _prose_only(cell) and "remove-input" not in tags:
             # Prose generated from the computed values ("What we found"): the
             # page shows the prose; the notebook keeps the code that makes it.
@@ -574,13 +574,15 @@ def load_notebooks(folder: Path) -> dict:
 
 def prepare(out: Path, notebooks: Path = REPO / "notebooks",
             results_dir: Path = REPO / "results", edition: str = "instructor") -> Path:
+    # The repository, from the instructor notebooks' Colab badges (the student
+    # edition has none: they open the instructor edition).
+    repo_url, ref = repository(load_notebooks(notebooks))
     if edition == "student":  # the student edition, written beside the source
         notebooks = load_editions_module().write_student(
             out.parent / "student", notebooks)[0].parent
     nbs = load_notebooks(notebooks)
     if not nbs:
         raise SystemExit(f"no notebooks in {notebooks}")
-    repo_url, ref = repository(nbs)
     if out.exists():
         shutil.rmtree(out)
     (out / "notebooks").mkdir(parents=True)

@@ -151,3 +151,28 @@ def test_the_table_lists_unmarked_exercises_unlabelled(tmp_path):
     assert ed.unmarked_exercises(nb) == 3
     rows = ed.exercise_table(tmp_path).splitlines()[2:]
     assert rows == [f"| 04 | {k} | not labelled yet | | no | - |" for k in (1, 2, 3)]
+
+
+def _prepare():
+    spec = importlib.util.spec_from_file_location("_prepare", REPO / "book" / "prepare.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_book_builds_either_edition(tmp_path):
+    prepare = _prepare()
+    student = prepare.prepare(tmp_path / "s" / "src", edition="student")
+    instructor = prepare.prepare(tmp_path / "i" / "src")
+    for src in (student, instructor):  # the repository buttons need its URL
+        assert "url: \"https://github.com/" in (src / "_config.yml").read_text()
+    stem = "01_movielens_100k"
+    shown = load(student / "notebooks" / f"{stem}.ipynb")
+    assert ed.leaks(load(REPO / "notebooks" / f"{stem}.ipynb"), shown) == []
+    book = load(instructor / "notebooks" / f"{stem}.ipynb")
+    sols = [c for c in book["cells"] if "solution" in ed.tags(c)]
+    assert sols and all("hide-cell" in ed.tags(c) for c in sols if c["cell_type"] == "code")
+    folded = [ed.source(c) for c in load(instructor / "notebooks" / "03_autorec_pytorch.ipynb")
+              ["cells"] if "solution" in ed.tags(c) and c["cell_type"] == "markdown"]
+    assert folded and all(t.startswith("````{dropdown} Show a solution\n") for t in folded)
+    assert "| 01 | 4 | warm-up |" in (instructor / "teachers.md").read_text()

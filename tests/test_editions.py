@@ -119,7 +119,10 @@ def test_an_exercise_answered_by_a_notebook_takes_its_run_time(tmp_path):
                                "(A solution: [05 · X](05_x.ipynb).)"}]}
     ex = ed.exercises(nb)[0]
     assert ex["answered_in"] == ["05_x"]
-    assert ed.expected_run(nb, ex, tmp_path) == "~5 min in 05"
+    assert ed.expected_run(nb, ex, tmp_path) == "in 05"
+    nb["cells"][0]["source"] = nb["cells"][0]["source"].replace("run ?", "run in 05")
+    (tmp_path / "02_y.ipynb").write_text(json.dumps(nb))
+    assert "| 02 | 1 | project | in 05 (~5 min) | no | - |" in ed.exercise_table(tmp_path)
 
 
 def test_run_labels_from_seconds():

@@ -135,23 +135,33 @@ def notebook_seconds(nb) -> float | None:
     return sum(times) if times else None
 
 
-def expected_run(nb, ex: dict, folder: Path | None = None) -> str:
-    """The run label an exercise should carry: its solution cells' saved time;
-    for an exercise whose solution is another notebook (a "solution:" link),
-    that notebook's saved run time, naming it ("~4 min in 05"), unless the
-    exercise has code solution cells of its own."""
+def answered_elsewhere(nb, ex: dict) -> bool:
+    """An exercise whose solution is another notebook (a "solution:" link) and
+    that has no code solution of its own."""
     own_code = any(nb["cells"][i]["cell_type"] == "code" for i in ex["solutions"])
-    if ex["answered_in"] and folder is not None and not own_code:
-        total = 0.0
-        for stem in ex["answered_in"]:
-            path = Path(folder) / f"{stem}.ipynb"
-            seconds = notebook_seconds(load(path)) if path.exists() else None
-            if seconds is None:
-                return "n/a"
-            total += seconds
-        where = " and ".join(stem[:2] for stem in ex["answered_in"])
-        return f"{run_label(total)} in {where}"
+    return bool(ex["answered_in"]) and not own_code
+
+
+def expected_run(nb, ex: dict, folder: Path | None = None) -> str:
+    """The run label an exercise should carry: its solution cells' saved time,
+    or, for an exercise answered by other notebooks, their names ("in 05"):
+    the teachers' table adds their saved run time, which changes whenever they
+    are re-executed."""
+    if answered_elsewhere(nb, ex):
+        return "in " + " and ".join(stem[:2] for stem in ex["answered_in"])
     return run_label(solution_seconds(nb, ex))
+
+
+def elsewhere_run(ex: dict, folder: Path) -> str:
+    """The saved run time of the notebooks that answer an exercise."""
+    total = 0.0
+    for stem in ex["answered_in"]:
+        path = Path(folder) / f"{stem}.ipynb"
+        seconds = notebook_seconds(load(path)) if path.exists() else None
+        if seconds is None:
+            return "n/a"
+        total += seconds
+    return run_label(total)
 
 
 def run_label(seconds: float | None) -> str:
@@ -328,8 +338,11 @@ def exercise_table(notebooks: Path = NOTEBOOKS) -> str:
             rows += [f"| {path.stem[:2]} | {k} | not labelled yet | | no | - |"
                      for k in range(1, unmarked_exercises(nb) + 1)]
         for ex in exercises(nb):
+            run = ex["run"]
+            if answered_elsewhere(nb, ex):
+                run += f" ({elsewhere_run(ex, notebooks)})"
             rows.append(f"| {path.stem[:2]} | {ex['number']} | {ex['difficulty']} "
-                        f"| {ex['run']} | {'yes' if ex['solutions'] else 'no'} "
+                        f"| {run} | {'yes' if ex['solutions'] else 'no'} "
                         f"| {', '.join(ex['graded']) or '-'} |")
     return "\n".join(rows)
 

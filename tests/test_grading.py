@@ -43,6 +43,33 @@ def wrong_notebook(student: dict, wrong: dict) -> dict:
     return student
 
 
+# A notebook whose saved run takes longer than this is graded end to end once
+# (its solution); its stub and wrong answers go through otter's test files
+# directly, with the values the stub and WRONG give the checked variables.
+END_TO_END_SECONDS = 120
+
+
+def stub_values(student: dict) -> dict:
+    """The checked variables as the student edition's stubs leave them (...)."""
+    names = set()
+    for cell in student["cells"]:
+        if "solution" in ed.tags(cell) and cell["cell_type"] == "code":
+            names.update(re.findall(r"^(\w+) = \.\.\.", ed.source(cell), flags=re.M))
+    return {name: ... for name in names}
+
+
+def otter_scores(env: dict, nn: str) -> dict:
+    """Each question's score when its test file runs on ``env`` (otter's API)."""
+    from otter.test_files import ExceptionTestFile
+
+    scores = {}
+    for f in question_files(nn):
+        test = ExceptionTestFile.from_file(str(f))
+        test.run(env)
+        scores[f.stem] = test.score
+    return scores
+
+
 @pytest.mark.parametrize("nn", GRADED)
 def test_solution_full_marks_stub_none_wrong_fails(nn, tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOREC_RESULTS", str(tmp_path / "results"))
@@ -52,18 +79,28 @@ def test_solution_full_marks_stub_none_wrong_fails(nn, tmp_path, monkeypatch):
     for f in question_files(nn):
         wrong.update(runpy.run_path(str(f))["WRONG"])
     student = ed.student_notebook(instructor, path.stem)
+    stubs = stub_values(student)
+    questions = [f.stem for f in question_files(nn)]
+    # every variable a question reads has a stub line, and a wrong value
+    assert set(wrong) <= set(stubs), f"stubs lack {set(wrong) - set(stubs)}"
+    whole = (ed.notebook_seconds(instructor) or 0) <= END_TO_END_SECONDS
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / f"{nn}_a_solution.ipynb").write_text(json.dumps(instructor))
-    (subs / f"{nn}_b_stub.ipynb").write_text(json.dumps(student))
-    (subs / f"{nn}_c_wrong.ipynb").write_text(json.dumps(wrong_notebook(
-        ed.student_notebook(instructor, path.stem), wrong)))
+    if whole:
+        (subs / f"{nn}_b_stub.ipynb").write_text(json.dumps(student))
+        (subs / f"{nn}_c_wrong.ipynb").write_text(json.dumps(wrong_notebook(
+            ed.student_notebook(instructor, path.stem), wrong)))
     with grade.grade_folder(subs).open(encoding="utf-8") as f:
         rows = {r["submission"]: r for r in csv.DictReader(f)}
-    questions = [f.stem for f in question_files(nn)]
-    sol, stub, bad = (rows[f"{nn}_{kind}.ipynb"]
-                      for kind in ("a_solution", "b_stub", "c_wrong"))
+    sol = rows[f"{nn}_a_solution.ipynb"]
     assert float(sol["possible"]) > 0 and sol["total"] == sol["possible"]
-    assert float(stub["total"]) == 0
+    if whole:
+        stub, bad = rows[f"{nn}_b_stub.ipynb"], rows[f"{nn}_c_wrong.ipynb"]
+        stub_scores = {q: float(stub[q]) for q in questions}
+        bad_scores = {q: float(bad[q]) for q in questions}
+    else:
+        stub_scores, bad_scores = otter_scores(stubs, nn), otter_scores(wrong, nn)
+    assert stub_scores == dict.fromkeys(questions, 0.0)
     for q in questions:  # every question: the wrong answer loses its points
-        assert float(bad[q]) == 0, f"{q}: the wrong answer scored {bad[q]}"
+        assert bad_scores[q] == 0, f"{q}: the wrong answer scored {bad_scores[q]}"

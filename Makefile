@@ -76,13 +76,15 @@ unit: $(STAMP)
 	  "$(PY)" -m pytest tests -m "$(UNIT_MARKERS)" -n $(TEST_WORKERS) --dist loadfile
 
 test: $(STAMP)
-	AUTOREC_RESULTS="$$(mktemp -d)" OMP_NUM_THREADS=$(TEST_THREADS) \
+	AUTOREC_RESULTS="$$(mktemp -d)" OMP_NUM_THREADS=$(TEST_THREADS) AUTOREC_GRADE_STRICT=1 \
 	  "$(PY)" -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not grading"
 
 # The coursework (book/teachers.md): the student edition, generated from the
 # notebooks (the instructor edition); grading a folder of submissions with
-# otter-grader; and the grading tier CI runs (tests/test_grading.py), which
-# grades each notebook with graded exercises three times (solution, stub, wrong).
+# otter-grader; and the grading tier CI runs (tests/test_grading.py): every
+# test file against a stub and a wrong answer, and the notebooks with a short
+# run graded end to end three times (solution, stub, wrong). make test runs
+# the notebooks with AUTOREC_GRADE_STRICT=1: a solution failing its check fails.
 student: $(STAMP)
 	"$(PY)" tools/editions.py student --out build/student
 
@@ -102,7 +104,7 @@ SOLUTION_NOTEBOOKS := $(shell grep -l '"nbval-skip"' $(NOTEBOOKS) 2>/dev/null)
 solutions: $(STAMP)
 	@tmp="$$(mktemp -d)"; for nb in $(SOLUTION_NOTEBOOKS); do \
 	  echo "make solutions: $$nb"; \
-	  AUTOREC_RESULTS="$$tmp/results" "$(PY)" -m jupyter nbconvert --to notebook --execute \
+	  AUTOREC_RESULTS="$$tmp/results" AUTOREC_GRADE_STRICT=1 "$(PY)" -m jupyter nbconvert --to notebook --execute \
 	    --output-dir "$$tmp" --ExecutePreprocessor.timeout=-1 \
 	    --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	done

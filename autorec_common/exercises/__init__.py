@@ -13,7 +13,9 @@ wrong answer; the grading tier (tests/test_grading.py) checks that they fail.
 
 from __future__ import annotations
 
+import inspect
 import math
+import os
 from pathlib import Path
 
 __all__ = ["MissingGrader", "expect_close", "grader", "question_files", "recorded", "tests_dir",
@@ -54,7 +56,28 @@ def grader():
         import otter
     except ImportError:
         return MissingGrader()
-    return otter.Notebook(tests_dir=str(tests_dir()))
+    return _strict_notebook(otter)(tests_dir=str(tests_dir()))
+
+
+STRICT_ENV = "AUTOREC_GRADE_STRICT"
+
+
+def _strict_notebook(otter):
+    """``otter.Notebook`` whose ``check`` raises when a check fails and
+    ``AUTOREC_GRADE_STRICT`` is set (``make test`` sets it, so the instructor
+    edition's solutions must pass their own checks); otherwise otter's own."""
+
+    class Notebook(otter.Notebook):
+        def check(self, question, global_env=None):
+            if global_env is None:  # the notebook's globals, as otter reads them
+                global_env = inspect.currentframe().f_back.f_globals
+            result = super().check(question, global_env)
+            if os.environ.get(STRICT_ENV) and not result.passed_all:
+                raise AssertionError(f"{question} fails on the instructor's "
+                                     f"solution:\n{result.summary()}")
+            return result
+
+    return Notebook
 
 
 def expect_close(name: str, value, expected: float, tol: float, hint: str = "") -> None:

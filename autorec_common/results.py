@@ -331,6 +331,9 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
     if values is not None:
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise ValueError(f"{notebook}/{key}: values must be a list of numbers")
+        index = getattr(values, "index", None)  # a pandas Series names its values
+        if ids is None and index is not None and not callable(index):
+            ids = [i.item() if hasattr(i, "item") else i for i in index]
         entry["values"] = [_real(notebook, key, "each of values", v) for v in values]
         entry["by"] = by
         if entry["n"] is None and entry["values"]:

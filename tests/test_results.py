@@ -292,6 +292,20 @@ def test_per_seed_values_are_recorded_and_checked(tmp_path, monkeypatch, capsys)
         in readme.read_text()
 
 
+def test_a_series_names_its_values_by_its_index(tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
+    by_seed = pd.Series([0.91, 0.93, 0.92], index=pd.Index([3, 1, 2], name="seed"))
+    e = results.record("05_demo", "rmse", float(by_seed.mean()), std=float(by_seed.std()),
+                       values=by_seed, by="seed")
+    assert e["ids"] == [3, 1, 2] and e["n"] == 3
+    e = results.record("05_demo", "named", float(by_seed.mean()), std=float(by_seed.std()),
+                       values=by_seed, by="seed", ids=["a", "b", "c"])
+    assert e["ids"] == ["a", "b", "c"]  # explicit ids win
+    e = results.record("05_demo", "list", 0.5, std=0.0, values=[0.5, 0.5], by="seed")
+    assert "ids" not in e
+
+
 def test_the_reader_refuses_inconsistent_values(project, capsys):
     (project / "results" / "11_x.json").write_text(json.dumps({"rmse": {
         **entry(value=0.5), "n": 25, "std": 0.1, "values": [0.4, 0.6], "by": "fold"}}))

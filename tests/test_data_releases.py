@@ -151,3 +151,13 @@ def test_a_dense_matrix_larger_than_memory_is_refused_with_advice(monkeypatch,
     with pytest.raises(MemoryError, match=r"40 x 30 float32 matrix needs .*sparse=True"):
         D.interaction_matrix(rating_frame(), 30, 40)
     assert D.sparse_interaction_matrix(rating_frame(), 30, 40).nnz == 400
+
+
+def test_the_readme_lists_every_release_as_declared():
+    from pathlib import Path
+
+    from autorec_common.data.releases import release_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert release_table() in readme, "README's release table is stale: paste release_table()"
+    assert f"{26_744 * 138_493 * 4 / 1e9:.1f} GB" in readme  # the dense 20M copy

@@ -175,6 +175,25 @@ def release(name: str | Release) -> Release:
                          f"{', '.join(RELEASES)}") from None
 
 
+_FORMATS = {"tab": "`u.data`, tab-separated", "dat": "`ratings.dat`, `::`-separated",
+            "csv": "`ratings.csv`, with a header"}
+
+
+def release_table() -> str:
+    """The releases as the Markdown table the README shows (a test keeps them equal)."""
+    rows = ["| release | ratings | users | rated movies | stars | file | checksum checked |",
+            "|---|---:|---:|---:|---|---|---|"]
+    for r in RELEASES.values():
+        ratings, users, items = (f"{c:,}" if c is not None else "?" for c in r.counts)
+        low, high, step = r.scale
+        stars = f"{low:g}-{high:g} in steps of {step:g}"
+        algorithm = r.known_hash.split(":")[0] if r.known_hash else None
+        checked = HASH_NAMES.get(algorithm, "none")
+        rows.append(f"| `{r.name}` | {ratings} | {users} | {items} | {stars} | "
+                    f"{_FORMATS[r.format]} | {checked} |")
+    return "\n".join(rows)
+
+
 # MovieLens 100K's names, kept for the book's code (the record is the source).
 URL = RELEASES["ml-100k"].url
 ARCHIVE_NAME = RELEASES["ml-100k"].archive

@@ -55,3 +55,27 @@ def test_without_otter_a_check_says_how_to_install_it(monkeypatch, capsys):
     assert isinstance(g, exercises.MissingGrader)
     assert "pip install otter-grader==" in g.check("q01_4")
     assert "q01_4: not checked" in capsys.readouterr().out
+
+
+def test_the_answer_key_is_the_committed_results():
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[1] / "results"
+    shipped = json.loads(exercises.answers_path().read_text(encoding="utf-8"))
+    assert shipped == exercises.answer_key(results), (
+        "autorec_common/exercises/answers.json differs from results/: run "
+        "`python tools/editions.py answers` after re-executing a notebook")
+    assert shipped, "the answer key is empty"
+
+
+def test_checks_read_the_answer_key_not_the_students_own_records(tmp_path, monkeypatch):
+    shipped = json.loads(exercises.answers_path().read_text(encoding="utf-8"))
+    notebook, entries = next(iter(shipped.items()))
+    key, entry = next(iter(entries.items()))
+    # a student's run records another value into the folder it records into
+    (tmp_path / f"{notebook}.json").write_text(json.dumps({key: {**entry, "value": 99.0}}))
+    monkeypatch.setenv("AUTOREC_RESULTS", str(tmp_path))
+    assert exercises.recorded(notebook, key)["value"] == entry["value"]
+    assert exercises.recorded(notebook, key, folder=tmp_path)["value"] == 99.0
+    with pytest.raises(LookupError, match="tools/editions.py answers"):
+        exercises.recorded(notebook, "no_such_key")

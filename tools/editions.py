@@ -347,6 +347,24 @@ def exercise_table(notebooks: Path = NOTEBOOKS) -> str:
     return "\n".join(rows)
 
 
+def write_answers(results: Path) -> int:
+    """Write the answer key the graded checks read (autorec_common/exercises/
+    answers.json) from a results folder; 1 with a message if one is missing."""
+    sys.path.insert(0, str(REPO))
+    from autorec_common import exercises
+
+    missing: list = []
+    key = exercises.answer_key(results, missing)
+    path = exercises.answers_path()
+    path.write_text(json.dumps(key, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{path}: {sum(map(len, key.values()))} recorded results of {len(key)} notebooks")
+    if missing:
+        print(f"error: {results} lacks {', '.join(sorted(set(missing)))}: run those "
+              "notebooks, then this command again", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -357,6 +375,8 @@ def main(argv=None) -> int:
     p.add_argument("paths", type=Path, nargs="+")
     p = sub.add_parser("list", help="every marked-up exercise, as a table")
     p.add_argument("--notebooks", type=Path, default=NOTEBOOKS)
+    p = sub.add_parser("answers", help="write the graded checks' answer key from results/")
+    p.add_argument("--results", type=Path, default=REPO / "results")
     args = parser.parse_args(argv)
     if args.command == "student":
         written = write_student(args.out, args.notebooks)
@@ -369,6 +389,8 @@ def main(argv=None) -> int:
     elif args.command == "labels":
         for path in args.paths:
             print(f"{path}: {write_labels(path)} label(s) rewritten")
+    elif args.command == "answers":
+        return write_answers(args.results)
     else:
         print(exercise_table(args.notebooks))
     return 0

@@ -9,17 +9,26 @@ notebook finds it in Jupyter and in Colab alike. In a notebook::
 
 A test file also holds ``WRONG``: values of the notebook's variables that are a
 wrong answer; the grading tier (tests/test_grading.py) checks that they fail.
+
+A check that compares with a trained model's number reads it from the answer
+key, ``answers.json`` beside the test files: the recorded results the test
+files name, copied from the committed ``results/`` by
+``python tools/editions.py answers`` (a test keeps the two equal). It ships
+with the package, so the checks work in Colab, and a student's own recorded
+runs never grade themselves.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import os
+import re
 from pathlib import Path
 
-__all__ = ["MissingGrader", "expect_close", "grader", "question_files", "recorded", "tests_dir",
-           "tolerance"]
+__all__ = ["MissingGrader", "answer_key", "answers_path", "expect_close", "grader",
+           "question_files", "recorded", "tests_dir", "tolerance"]
 
 OTTER_PIN = "otter-grader==7.0.0"
 
@@ -99,12 +108,58 @@ def expect_close(name: str, value, expected: float, tol: float, hint: str = "") 
                              f"±{tol:.2g}). {hint}".strip())
 
 
-def recorded(notebook: str, key: str, folder=None) -> dict:
-    """The result ``key`` recorded by ``notebook`` (value, std, n, label), as
-    :func:`autorec_common.protocol.recorded` finds it."""
+def answers_path() -> Path:
+    """The answer key shipped with the package (``answers.json``)."""
+    return tests_dir() / "answers.json"
+
+
+_READS = re.compile(r'(?:recorded|tolerance)\(\s*"(\d\d_\w+)",\s*"(\w+)"')
+
+
+def answer_key(results_folder, missing: list | None = None) -> dict:
+    """``{notebook: {key: entry}}`` for every recorded result a test file reads,
+    taken from ``results_folder`` (the committed ``results/``). A result the
+    folder lacks raises LookupError, or, given a list ``missing``, is appended
+    to it as ``"notebook/key"``."""
     from ..protocol import recorded as _recorded
 
-    return _recorded(notebook, key, folder)
+    key: dict = {}
+    for f in question_files():
+        for notebook, name in _READS.findall(f.read_text(encoding="utf-8")):
+            try:
+                entry = _recorded(notebook, name, results_folder)
+            except LookupError:
+                if missing is None:
+                    raise
+                missing.append(f"{notebook}/{name}")
+                continue
+            key.setdefault(notebook, {})[name] = entry
+    return {nb: dict(sorted(entries.items())) for nb, entries in sorted(key.items())}
+
+
+def recorded(notebook: str, key: str, folder=None) -> dict:
+    """The result ``key`` recorded by ``notebook`` (value, std, n, label) as the
+    answer key holds it, else as the checkout's committed ``results/`` holds it
+    (a result the key does not hold yet); with ``folder``, from that folder."""
+    from ..data import in_checkout
+    from ..protocol import recorded as _recorded
+
+    if folder is not None:
+        return _recorded(notebook, key, folder)
+    path = answers_path()
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))[notebook][key]
+    except (OSError, ValueError, KeyError):
+        pass
+    repo = in_checkout()
+    if repo is not None:
+        try:
+            return _recorded(notebook, key, repo / "results")
+        except LookupError:
+            pass
+    raise LookupError(f"the answer key {path} has no {notebook}/{key}; a maintainer "
+                      "runs the notebook, then regenerates the key from results/ with "
+                      "`python tools/editions.py answers`")
 
 
 def tolerance(notebook: str, key: str, k: float = 3.0, folder=None) -> float:

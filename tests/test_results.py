@@ -446,3 +446,22 @@ def test_atomic_write_leaks_no_descriptor(tmp_path):
     with pytest.raises(OSError):
         results.atomic_write_text(tmp_path / "missing" / "a.md", "x")
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+# Issue 21: a number that several notebooks state is one result, not several.
+REFERENCE_RUNS = [("06_depth", "test_rmse_1_layer"),
+                  ("07_activations", "book_pair_test_rmse"),
+                  ("10_autorec_vs_mf", "i_autorec_random")]
+
+
+@pytest.mark.parametrize("notebook, key", REFERENCE_RUNS)
+def test_the_reference_runs_are_notebook_05s(notebook, key):
+    committed = Path(__file__).resolve().parents[1] / "results"
+    stored = results.load(committed)
+    reference = stored["05_hidden_size"]["reference_test_rmse"]
+    other = stored[notebook][key]
+    assert other.get("values") and reference.get("values"), (notebook, key)
+    # the same seeds, configuration and split: the same runs, to the last digit
+    assert other["values"] == pytest.approx(reference["values"], abs=1e-9), (
+        f"{notebook}/{key} records other runs of the reference I-AutoRec than "
+        f"05_hidden_size/reference_test_rmse: re-execute both notebooks")

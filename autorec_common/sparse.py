@@ -180,7 +180,13 @@ class SparseAutoRec(nn.Module):
 
     @torch.no_grad()
     def copy_to(self, net: AutoRec) -> AutoRec:
-        """Write these weights into ``net`` (the network they came from)."""
+        """Write these weights into ``net`` (the network they came from), giving
+        back any weight matrix :func:`train_sparse` released while training."""
+        for layer, weight in ((net.encoder, self.encoder_weight.t()),
+                              (net.decoder, self.decoder_weight)):
+            if layer.weight.shape != weight.shape:  # released: allocate it again
+                layer.weight.data = torch.empty(weight.shape, dtype=weight.dtype,
+                                                device=weight.device)
         net.encoder.weight.copy_(self.encoder_weight.t())
         net.encoder.bias.copy_(self.encoder_bias)
         net.hidden.load_state_dict(self.hidden.state_dict())
@@ -284,6 +290,24 @@ def train_sparse(net: AutoRec, train_mat, eval_mats=None, *, num_epochs: int = 2
     net.to(device)
     data = Rows(train_mat, device)
     model = SparseAutoRec(net)
+    # The sparse model holds its own copy of the two weight matrices: free the
+    # network's while training (on ML-20M's shape, 0.55 GB), and give them back,
+    # trained, at the end or if training stops with an error.
+    for layer in (net.encoder, net.decoder):
+        layer.weight.data = layer.weight.data.new_empty(0)
+    try:
+        history = _train(model, data, eval_mats, num_epochs=num_epochs,
+                         batch_size=batch_size, lr=lr, wd=wd, device=device, seed=seed,
+                         patience=patience, eval_every=eval_every, progress=progress,
+                         desc=desc, fused=fused, stop_at=stop_at)
+    finally:
+        model.copy_to(net)
+    return history
+
+
+def _train(model, data, eval_mats, *, num_epochs, batch_size, lr, wd, device, seed,
+           patience, eval_every, progress, desc, fused, stop_at) -> History:
+    """The loop of :func:`train_sparse` on a :class:`SparseAutoRec`."""
     optimizer = (adam(model.parameters(), lr=lr, weight_decay=wd) if fused
                  else torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd))
     generator = torch.Generator().manual_seed(seed if seed is not None else 0)
@@ -309,9 +333,7 @@ def train_sparse(net: AutoRec, train_mat, eval_mats=None, *, num_epochs: int = 2
         if end(epoch, train_loss, time.perf_counter() - start,
                lambda: lambda where: predict_at(model, data, where)):
             break
-    history = end.finish(model.load_state_dict)
-    model.copy_to(net)
-    return history
+    return end.finish(model.load_state_dict)
 
 
 def synthetic_split(rows: int, cols: int, ratings: int, test_share: float = 0.1,

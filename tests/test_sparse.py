@@ -116,6 +116,25 @@ def test_early_stopping_keeps_the_same_epoch_and_weights(low_rank_split):
                                atol=1e-6)
 
 
+def test_the_network_gets_its_weights_back_even_after_an_error(low_rank_split):
+    train, test = low_rank_split(items=30, users=20, seed=1)
+    art.seed_everything(0)
+    net = art.AutoRec(8, 20)
+    shapes = {k: v.shape for k, v in net.state_dict().items()}
+    seen = []
+
+    def stop(epoch, *_):  # look at the network during training, then fail
+        seen.append(net.encoder.weight.numel())
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ars.train_sparse(net, train, test, num_epochs=3, device="cpu", seed=0,
+                         progress=False, stop_at=stop)
+    assert seen == [0]  # released while training: the sparse model holds the copy
+    assert {k: v.shape for k, v in net.state_dict().items()} == shapes
+    assert torch.isfinite(net.encoder.weight).all() and net(torch.ones(2, 20)).shape == (2, 20)
+
+
 def test_sparse_inputs_give_what_dense_inputs_give(low_rank_split):
     train, test = low_rank_split()
     results = []

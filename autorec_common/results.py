@@ -26,6 +26,7 @@ import numbers
 import os
 import re
 import secrets
+import stat
 import statistics
 import sys
 from pathlib import Path
@@ -45,6 +46,7 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 FIELDS = ("label", "value", "std", "n", "digits", "values", "by", "ids")
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has none (and no symlink swaps)
 MAX_FILE_BYTES = 8 << 20  # a results file is a few kB; refuse what cannot be one
+MAX_README_BYTES = 16 << 20  # the README is some 30 kB
 
 
 class ResultsError(ValueError):
@@ -205,6 +207,37 @@ def results_dir() -> Path:
     return default_results_dir()
 
 
+def read_bounded(path: Path, limit: int, what: str) -> str:
+    """The UTF-8 text of the regular file at ``path`` (a link is followed) if it
+    holds at most ``limit`` bytes; a ResultsError naming it otherwise.
+
+    The file is opened once, without waiting (a named pipe or a device, which a
+    committed symlink can name, is refused, not read for ever), and its type and
+    size are checked on that descriptor; at most ``limit + 1`` bytes are read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) |
+                 getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ResultsError(f"{path}: not a regular file, so it cannot be {what}; "
+                               f"remove it (or the link) and restore it with "
+                               f"`git checkout -- {path}`.")
+        chunks, size = [], 0
+        while size <= limit and (block := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(block)
+            size += len(block)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ResultsError(f"{path}: more than {limit:,} bytes; {what} holds far "
+                           f"less. Restore it with `git checkout -- {path}`.")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ResultsError(f"{path}: not UTF-8 text ({err}); save it as UTF-8 or "
+                           f"restore it with `git checkout -- {path}`.") from None
+
+
 def _read(path: Path) -> dict:
     """One results file, checked; a ResultsError naming it otherwise."""
     problem = name_problem(path.stem) if path.suffix == ".json" else "not a .json file"
@@ -212,19 +245,14 @@ def _read(path: Path) -> dict:
         raise ResultsError(f"{path}: not a results file name ({problem}); rename or "
                            f"remove it.")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ResultsError(f"{path}: {size:,} bytes; a results file holds at most "
-                               f"{MAX_FILE_BYTES:,}. Re-run its notebook or restore it "
-                               f"with `git checkout {path.name}`.")
-        entries = json.loads(path.read_text(encoding="utf-8"),
+        entries = json.loads(read_bounded(path, MAX_FILE_BYTES, "a results file"),
                              parse_constant=_refuse_constant)
     except (OSError, ValueError, RecursionError, OverflowError) as err:
         if isinstance(err, ResultsError):
             raise
         raise ResultsError(f"{path}: cannot be read as JSON ({type(err).__name__}: "
                            f"{str(err):.200}); re-run its notebook or restore it with "
-                           f"`git checkout {path.name}`.") from None
+                           f"`git checkout -- {path}`.") from None
     if not isinstance(entries, dict):
         raise ResultsError(f"{path}: expected an object of entries, found "
                            f"{type(entries).__name__}.")
@@ -435,7 +463,7 @@ def main(argv=None) -> int:
                                f"empty the README's table. Run the notebooks first "
                                f"(`make run`) or pass --results.")
         results = load(args.results)
-        text = args.readme.read_text(encoding="utf-8")
+        text = read_bounded(args.readme, MAX_README_BYTES, "the README")
         new = rewrite(text, render_table(results))
         if args.check:
             if new != text:

@@ -212,7 +212,9 @@ def test_record_into_an_unusable_folder_names_the_variable(tmp_path, monkeypatch
 
 def test_a_readme_not_in_utf8_is_an_error(project, capsys):
     (project / "README.md").write_bytes(b"\xff\xfe" + results.START.encode())
-    assert generate(project) == 2 and "error:" in capsys.readouterr().err
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "README.md: not UTF-8 text" in err
 
 
 def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
@@ -394,6 +396,39 @@ def test_odd_json_is_refused_with_the_file_named(project, capsys, text):
 def test_a_huge_results_file_is_refused(project, capsys):
     (project / "results" / "09_big.json").write_text(" " * (results.MAX_FILE_BYTES + 1))
     assert generate(project) == 2 and "09_big.json" in capsys.readouterr().err
+
+
+# A results file or README committed as a symlink to a device or a named pipe
+# (git stores symlinks) is refused at once, not read until memory runs out.
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+@pytest.mark.parametrize("which", ["results", "readme"])
+def test_a_results_file_or_readme_that_is_no_regular_file_is_refused(
+        project, capsys, kind, which):
+    target = project / ("results/09_odd.json" if which == "results" else "README.md")
+    before = (project / "README.md").read_bytes()
+    if which == "readme":
+        target.unlink()
+    if kind == "device":
+        target.symlink_to(os.devnull if which == "readme" else "/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    start = time.monotonic()
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(target) in err, err
+    assert time.monotonic() - start < 5
+    if which == "results":
+        assert (project / "README.md").read_bytes() == before
+
+
+def test_a_readme_larger_than_any_readme_is_refused(project, capsys, monkeypatch):
+    monkeypatch.setattr(results, "MAX_README_BYTES", 1000)
+    (project / "README.md").write_text(
+        f"{results.START}\n{results.END}\n" + "x" * 1000)
+    assert generate(project) == 2
+    assert "more than 1,000 bytes" in capsys.readouterr().err
 
 
 # fault2 failure 6 (F25): a temporary with an absurd pid is skipped.

@@ -475,7 +475,13 @@ def main(argv=None) -> int:
         if dropped:
             print(f"note: the table no longer lists {', '.join(dropped)} "
                   f"(no results file in {args.results}).", file=sys.stderr)
-        atomic_write_text(args.readme, new, follow_symlinks=True)
+        try:
+            atomic_write_text(args.readme, new, follow_symlinks=True)
+        except OSError as err:
+            raise ResultsError(
+                f"cannot write {args.readme} ({type(err).__name__}: {err}); it is "
+                f"unchanged. Free some disk space or make its folder writable, then "
+                f"run `make readme` again.") from err
     except (ValueError, OSError) as err:  # ResultsError, a README not in UTF-8
         print(f"error: {err}", file=sys.stderr)
         return 2

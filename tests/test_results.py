@@ -54,8 +54,9 @@ def test_readme_survives_a_full_disk(project):
             "raise SystemExit(results.main(['--readme', 'README.md', '--results', 'results']))")
     out = run_with_file_size_limit(code, 4096, project)
     # the usual error line and exit status, not a traceback (fault2 F22)
-    assert out.returncode == 2 and out.stderr.startswith("error: ") and \
-        "File too large" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and out.stderr.startswith("error: cannot write README.md") \
+        and "File too large" in out.stderr and "Traceback" not in out.stderr
+    assert "Free some disk space" in out.stderr
     assert (project / "README.md").read_text() == before
     assert sorted(p.name for p in project.iterdir()) == ["README.md", "results"]
 

@@ -29,6 +29,7 @@ import secrets
 import stat
 import statistics
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -268,15 +269,36 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number a result can hold")
 
 
+#: Seconds record() waits for another process's lock before it says so.
+LOCK_NOTICE = 2.0
+
+
 @contextlib.contextmanager
 def _locked(folder: Path):
-    """Hold an exclusive lock on ``folder/.lock`` (none where there is no fcntl)."""
+    """Hold an exclusive lock on ``folder/.lock`` (none where there is no fcntl),
+    saying after :data:`LOCK_NOTICE` seconds that another process holds it."""
     if fcntl is None:
         yield
         return
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o666)
+    path = folder / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                 0o666)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Wait in the kernel's queue, which is fair to every waiter (a loop
+            # of tries would let one process take the lock again and again).
+            notice = threading.Timer(LOCK_NOTICE, print, [
+                f"Waiting for another process recording into {folder} (it holds "
+                f"{path}); a process stopped there must be resumed or ended."],
+                {"file": sys.stderr, "flush": True})
+            notice.daemon = True
+            notice.start()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            finally:
+                notice.cancel()
         yield
     finally:
         os.close(fd)

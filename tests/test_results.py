@@ -334,6 +334,20 @@ def test_concurrent_records_into_one_notebook_lose_nothing(tmp_path):
     assert keys == {f"p{i}_k{j}" for i in range(6) for j in range(25)}
 
 
+def test_a_record_waiting_for_the_lock_says_so(tmp_path, monkeypatch, capsys):
+    import fcntl
+    import threading
+
+    monkeypatch.setenv("AUTOREC_RESULTS", str(tmp_path))
+    monkeypatch.setattr(results, "LOCK_NOTICE", 0.1)
+    holder = os.open(tmp_path / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another open file: another "process"
+    threading.Timer(0.6, os.close, [holder]).start()
+    results.record("01_demo", "k", 1.0)
+    assert "Waiting for another process recording into" in capsys.readouterr().err
+    assert json.loads((tmp_path / "01_demo.json").read_text())["k"]["value"] == 1.0
+
+
 def test_a_run_replaces_the_file_unless_another_is_recording(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_RESULTS=str(tmp_path))
     rec = "from autorec_common import results; results.record('05_x', {!r}, 1.0)"

@@ -217,6 +217,22 @@ def test_credentials_in_the_mirror_url_are_never_shown(checksums, server, tmp_pa
     assert "s3cr3t" not in shown and "reader" not in shown
 
 
+@pytest.mark.parametrize("url", [
+    "http://reader:s3cr3t-token@[::1:8/ml-100k.zip",  # urllib cannot parse it
+    "http://reader:s3cr3t-token@127.0.0.1:99999/ml-100k.zip",
+    "reader:s3cr3t-token@127.0.0.1/ml-100k.zip",  # no scheme
+])
+def test_credentials_in_a_malformed_mirror_url_are_never_shown(checksums, tmp_path,
+                                                              monkeypatch, url):
+    import traceback
+
+    monkeypatch.setenv(D.URL_ENV, url)
+    with pytest.raises(D.DataUnavailableError) as info:
+        D.fetch_ml100k(tmp_path, progressbar=False)
+    shown = "".join(traceback.format_exception(info.value))
+    assert "s3cr3t" not in shown and "reader" not in shown and "***" in shown
+
+
 def test_a_refused_connection_is_not_retried(checksums, tmp_path, monkeypatch):
     from test_fetch import closed_port_url
 

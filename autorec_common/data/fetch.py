@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import stat
 import threading
@@ -193,9 +194,12 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _userinfo(url: str) -> str:
-    """The ``user:password`` part of a URL, or ``""``."""
-    netloc = urllib.parse.urlsplit(url).netloc
-    return netloc.rpartition("@")[0]
+    """The ``user:password`` part of a URL, or ``""``; never an error, even for
+    a URL that urllib cannot parse (its authority ends at the first ``/``,
+    ``?`` or ``#``, as urllib3 reads it)."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    return authority.rpartition("@")[0]
 
 
 def redact(text: str, url: str) -> str:

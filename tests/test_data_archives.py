@@ -151,6 +151,21 @@ def in_thread(fn, timeout=20):
     return out
 
 
+def test_a_pipe_swapped_in_after_a_check_by_name_never_hangs(checksums, tmp_path,
+                                                              monkeypatch):
+    """In a folder others can write to, the archive can become a named pipe between
+    a check by name and the open: the type is checked on the open descriptor."""
+    path = tmp_path / "ml-100k.zip"
+    os.mkfifo(path)
+    regular = os.stat(__file__)
+    real_stat = os.stat
+    monkeypatch.setattr(D.verify.os, "stat", lambda p, *a, **k: regular
+                        if Path(p) == path else real_stat(p, *a, **k))
+    out = in_thread(lambda: D.verify_archive(path))
+    assert isinstance(out.get("error"), D.CorruptArchiveError), out
+    assert "a named pipe, not a zip file" in str(out["error"])
+
+
 @pytest.mark.parametrize("kind", ["folder", "fifo", "device link", "folder link"])
 def test_non_file_named_like_the_archive_never_hangs_and_is_moved_aside(
         checksums, tmp_path, kind):

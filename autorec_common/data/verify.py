@@ -124,13 +124,24 @@ def _open_archive(path: Path, rel: releases.Release):
     """Open a regular file of sane size as a zip file, turning every failure
     into a DataError: unreadable (DataUnavailableError) or bad (CorruptArchiveError)."""
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise CorruptArchiveError(f"{path} is {_kind(st.st_mode)}, not a zip file.")
-        if st.st_size > 2 * rel.max_bytes:
-            raise CorruptArchiveError(f"{path} is {st.st_size:,} bytes; {rel.title} "
-                                      f"is {_about(rel)}.")
-        with open(path, "rb") as f:
+        # Opened once, without waiting, and checked on the descriptor: a named
+        # pipe swapped in after a check by name would block the open for ever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) |
+                     getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) |
+                     getattr(os, "O_BINARY", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise CorruptArchiveError(f"{path} is {_kind(st.st_mode)}, not a zip "
+                                          f"file.")
+            if st.st_size > 2 * rel.max_bytes:
+                raise CorruptArchiveError(f"{path} is {st.st_size:,} bytes; {rel.title} "
+                                          f"is {_about(rel)}.")
+            f = open(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
+        with f:
             yield f
     except DataError:
         raise

@@ -31,4 +31,4 @@ __all__ = [
     "RatingMatrices", "rating_matrices", "read_data_ml100k", "read_items", "read_split", "record", "run_sweep",
     "split_data_ml100k", "summarize", "verify_archive",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

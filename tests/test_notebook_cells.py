@@ -4,6 +4,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -31,6 +32,21 @@ def test_urls_come_from_one_repository_and_ref():
         f"https://colab.research.google.com/github/{project.OWNER}/{project.NAME}"
         f"/blob/{project.REF}/notebooks/03_x.ipynb")
     assert project.pip_requirement() == f"autorec-common @ git+{project.REPOSITORY}@{project.REF}"
+
+
+def test_a_release_tag_ref_names_this_packages_version():
+    """The setup cells install REF: a tag must name the version this checkout
+    declares (pyproject.toml, __version__), or the release it names cannot be
+    this code; whether the tag exists is make book's check (ref_status)."""
+    import autorec_common
+
+    if project.REF.startswith("v"):
+        version = re.search(r'^version\s*=\s*"([^"]+)"',
+                            (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+        assert project.REF == f"v{version}" == f"v{autorec_common.__version__}", (
+            f"REF {project.REF}, pyproject {version}, __version__ "
+            f"{autorec_common.__version__}: set all three to the release (README, "
+            f"Publishing)")
 
 
 def _notebook(*cells_):

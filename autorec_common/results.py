@@ -336,7 +336,7 @@ def _real(notebook: str, key: str, name: str, x, *, whole: bool = False):
     except OverflowError:
         y = math.inf
     if not whole and not math.isfinite(y):
-        raise ValueError(f"{notebook}/{key}: {name} is not finite ({x})")
+        raise ValueError(f"{notebook}/{key}: {name} is not finite ({x!r:.60})")
     return y
 
 

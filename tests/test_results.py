@@ -248,8 +248,9 @@ def test_record_refuses_what_the_reader_would_refuse(tmp_path, monkeypatch, kwar
     monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path))
     results.record("01_demo", "good", 0.9, std=0.01, n=3)
     args = {"key": "bad", "value": 1.0, **kwargs}
-    with pytest.raises(ValueError, match=reason):
+    with pytest.raises(ValueError, match=reason) as info:
         results.record("01_demo", args.pop("key"), args.pop("value"), **args)
+    assert len(str(info.value)) < 200  # the value is quoted, not printed whole
     results.record("01_demo", "later", 0.8)  # the notebook is not poisoned
     assert set(results.load(tmp_path)["01_demo"]) == {"good", "later"}
 

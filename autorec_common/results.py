@@ -58,10 +58,21 @@ def name_problem(notebook) -> str | None:
     """Why ``notebook`` cannot name a results file, or None if it can."""
     if not isinstance(notebook, str) or not NAME.fullmatch(notebook) \
             or ".." in notebook:
-        return (f"notebook name {notebook!r:.120} must be a plain file name (a letter "
-                f"or digit, then letters, digits, '_', '-', '.'; at most 100 "
+        return (f"notebook name {_quote(notebook, 120)} must be a plain file name "
+                f"(a letter or digit, then letters, digits, '_', '-', '.'; at most 100 "
                 f"characters)")
     return None
+
+
+def _quote(x, width: int = 40) -> str:
+    """``repr(x)`` cut to ``width`` characters; an integer too long to print
+    (Python refuses past 4300 digits) by its number of digits."""
+    try:
+        text = repr(x)
+    except ValueError:
+        text = (f"<an integer of some {int(x.bit_length() * 0.30103)} digits>"
+                if isinstance(x, int) else f"<{type(x).__name__} too long to print>")
+    return text[:width]
 
 
 def _finite(x) -> bool:
@@ -81,21 +92,23 @@ def entry_problem(e) -> str | None:
         return f"expected an object, found {type(e).__name__}"
     unknown = sorted(set(e) - set(FIELDS), key=str)
     if unknown:
-        return f"unknown field(s) {unknown!r:.120}; a result has {', '.join(FIELDS)}"
+        return (f"unknown field(s) {_quote(unknown, 120)}; a result has "
+                f"{', '.join(FIELDS)}")
     missing = [f for f in ("label", "value", "digits") if f not in e]
     if missing:
         return f"missing {', '.join(missing)}"
     if not isinstance(e["label"], str) or not e["label"].strip():
         return "label must be non-empty text"
     if not _finite(e["value"]):
-        return f"value must be a finite number, not {e['value']!r:.40}"
+        return f"value must be a finite number, not {_quote(e['value'], 40)}"
     if type(e["digits"]) is not int or not 0 <= e["digits"] <= 12:
-        return f"digits must be a whole number from 0 to 12, not {e['digits']!r:.40}"
+        return (f"digits must be a whole number from 0 to 12, not "
+                f"{_quote(e['digits'], 40)}")
     std, n = e.get("std"), e.get("n")
     if std is not None and not (_finite(std) and std >= 0):
-        return f"std must be a finite number >= 0 or null, not {std!r:.40}"
-    if n is not None and not (type(n) is int and n >= 1):
-        return f"n must be a whole number >= 1 or null, not {n!r:.40}"
+        return f"std must be a finite number >= 0 or null, not {_quote(std, 40)}"
+    if n is not None and not (type(n) is int and 1 <= n <= 2 ** 53):
+        return f"n must be a whole number from 1 to 2**53 or null, not {_quote(n, 40)}"
     values, by, ids = e.get("values"), e.get("by"), e.get("ids")
     if values is None:
         if by is not None or ids is not None:
@@ -260,8 +273,8 @@ def _read(path: Path) -> dict:
     for key, e in entries.items():
         problem = entry_problem(e)
         if problem:
-            raise ResultsError(f"{path}: entry {key!r:.200} is not a recorded result "
-                               f"({problem}): {e!r:.200}")
+            raise ResultsError(f"{path}: entry {_quote(key, 200)} is not a recorded "
+                               f"result ({problem}): {_quote(e, 200)}")
     return entries
 
 
@@ -330,13 +343,14 @@ def _real(notebook: str, key: str, name: str, x, *, whole: bool = False):
     kind = numbers.Integral if whole else numbers.Real
     if isinstance(x, bool) or not isinstance(x, kind):
         raise ValueError(f"{notebook}/{key}: {name} must be a "
-                         f"{'whole number' if whole else 'number'}, not {x!r:.60}")
+                         f"{'whole number' if whole else 'number'}, not "
+                         f"{_quote(x, 60)}")
     try:
         y = int(x) if whole else float(x)
     except OverflowError:
         y = math.inf
     if not whole and not math.isfinite(y):
-        raise ValueError(f"{notebook}/{key}: {name} is not finite ({x!r:.60})")
+        raise ValueError(f"{notebook}/{key}: {name} is not finite ({_quote(x, 60)})")
     return y
 
 
@@ -371,9 +385,11 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
     if problem:
         raise ValueError(problem)
     if not isinstance(key, str) or not key.strip():
-        raise ValueError(f"{notebook}: key must be non-empty text, not {key!r:.60}")
+        raise ValueError(f"{notebook}: key must be non-empty text, not "
+                         f"{_quote(key, 60)}")
     if label is not None and not isinstance(label, str):
-        raise ValueError(f"{notebook}/{key}: label must be text, not {label!r:.60}")
+        raise ValueError(f"{notebook}/{key}: label must be text, not "
+                         f"{_quote(label, 60)}")
     entry = {"label": label or key, "value": _real(notebook, key, "value", value),
              "std": None if std is None else _real(notebook, key, "std", std),
              "n": None if n is None else _real(notebook, key, "n", n, whole=True),
@@ -408,9 +424,9 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
             entries[key] = entry
             text = json.dumps(entries, indent=1, sort_keys=True) + "\n"
             if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-                raise ResultsError(f"{path}: {key!r:.60} would make it larger than "
-                                   f"{MAX_FILE_BYTES:,} bytes, more than a results "
-                                   f"file may hold.")
+                raise ResultsError(f"{path}: {_quote(key, 60)} would make it larger "
+                                   f"than {MAX_FILE_BYTES:,} bytes, more than a "
+                                   f"results file may hold.")
             atomic_write_text(path, text)
     except OSError as err:
         raise ResultsError(f"cannot write {path} ({type(err).__name__}: {err}); set "

@@ -237,7 +237,7 @@ def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
     (dict(digits=20), "digits must be"), (dict(digits=-1), "digits must be"),
     (dict(digits=2.0), "digits must be a whole number"),
     (dict(label=5), "label must be text"), (dict(std=-1.0), "std must be"),
-    (dict(n=-3), "n must be"), (dict(n=0), "n must be"),
+    (dict(n=-3), "n must be"), (dict(n=0), "n must be"), (dict(n=10 ** 5000), "n must be"),
     (dict(n=2.7), "n must be a whole number"), (dict(n=True), "n must be a whole number"),
     (dict(value="1.5"), "value must be a number"), (dict(value=10 ** 400), "not finite"),
     (dict(value=float("inf")), "not finite"), (dict(std=float("nan")), "not finite"),
@@ -409,6 +409,18 @@ def test_odd_json_is_refused_with_the_file_named(project, capsys, text):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "09_odd.json" in err
     assert (project / "README.md").read_text() == before
+
+
+def test_an_integer_too_long_to_print_is_refused_by_its_digits(project, capsys):
+    # 4,000 digits: json reads it, but Python refuses to print it (over 4300)
+    # once it is a digit longer; the message must not fail in turn.
+    (project / "results" / "09_odd.json").write_text(
+        '{"k": {"label": "x", "value": 1, "n": 1%s, "digits": 3}}' % ("0" * 4000))
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "09_odd.json" in err and "n must be" in err
+    assert results._quote(10 ** 5000) == "<an integer of some 5000 digits>"
+    assert results._quote({"n": 10 ** 5000}) == "<dict too long to print>"
 
 
 def test_a_huge_results_file_is_refused(project, capsys):

@@ -85,6 +85,18 @@ def _finite(x) -> bool:
         return False
 
 
+def _text(x) -> bool:
+    """Non-blank text that UTF-8 can write (no lone surrogate such as ``\\ud800``,
+    which JSON can escape but the README cannot hold)."""
+    if not isinstance(x, str) or not x.strip():
+        return False
+    try:
+        x.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def entry_problem(e) -> str | None:
     """What keeps ``e`` from being a recorded result, or None: the one rule that
     :func:`record` applies before writing and the reader applies to every file."""
@@ -97,8 +109,8 @@ def entry_problem(e) -> str | None:
     missing = [f for f in ("label", "value", "digits") if f not in e]
     if missing:
         return f"missing {', '.join(missing)}"
-    if not isinstance(e["label"], str) or not e["label"].strip():
-        return "label must be non-empty text"
+    if not _text(e["label"]):
+        return "label must be non-empty text in UTF-8"
     if not _finite(e["value"]):
         return f"value must be a finite number, not {_quote(e['value'], 40)}"
     if type(e["digits"]) is not int or not 0 <= e["digits"] <= 12:
@@ -116,12 +128,12 @@ def entry_problem(e) -> str | None:
         return None
     if not isinstance(values, list) or not values or not all(map(_finite, values)):
         return "values must be a non-empty list of finite numbers"
-    if not isinstance(by, str) or not by.strip():
+    if not _text(by):
         return "values need 'by', what each value is one of (e.g. 'seed', 'fold')"
     if ids is not None:
         if not isinstance(ids, list) or len(ids) != len(values):
             return f"ids must be a list with one id per value ({len(values)})"
-        if not all(type(i) is str or type(i) is int for i in ids) or \
+        if not all(type(i) is str and _text(i) or type(i) is int for i in ids) or \
                 len({(type(i).__name__, i) for i in ids}) != len(ids):
             return "ids must be distinct whole numbers or texts"
     if n is not None and n != len(values):
@@ -271,7 +283,7 @@ def _read(path: Path) -> dict:
         raise ResultsError(f"{path}: expected an object of entries, found "
                            f"{type(entries).__name__}.")
     for key, e in entries.items():
-        problem = entry_problem(e)
+        problem = entry_problem(e) if _text(key) else "its key must be text in UTF-8"
         if problem:
             raise ResultsError(f"{path}: entry {_quote(key, 200)} is not a recorded "
                                f"result ({problem}): {_quote(e, 200)}")
@@ -384,7 +396,7 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
     problem = name_problem(notebook)
     if problem:
         raise ValueError(problem)
-    if not isinstance(key, str) or not key.strip():
+    if not _text(key):
         raise ValueError(f"{notebook}: key must be non-empty text, not "
                          f"{_quote(key, 60)}")
     if label is not None and not isinstance(label, str):
@@ -405,6 +417,9 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
         if entry["n"] is None and entry["values"]:
             entry["n"] = len(entry["values"])
         if ids is not None:
+            if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+                raise ValueError(f"{notebook}/{key}: ids must be a list with one id "
+                                 f"per value, not {_quote(ids, 60)}")
             entry["ids"] = [i if isinstance(i, str)
                             else _real(notebook, key, "each id", i, whole=True)
                             for i in ids]

@@ -242,6 +242,11 @@ def test_temporaries_of_a_killed_writer_are_removed_next_time(tmp_path):
     (dict(value="1.5"), "value must be a number"), (dict(value=10 ** 400), "not finite"),
     (dict(value=float("inf")), "not finite"), (dict(std=float("nan")), "not finite"),
     (dict(key=""), "key must be"), (dict(by="seed"), "'by' and 'ids' describe"),
+    (dict(label="x\ud800"), "label must be non-empty text in UTF-8"),
+    (dict(key="k\ud800"), "key must be"),
+    (dict(values=[1.0, 2.0], value=1.5, by="seed", ids=1), "ids must be a list"),
+    (dict(values=[1.0, 2.0], value=1.5, by="seed", ids=["\ud800", "b"]), "ids must be"),
+    (dict(values=[1.0, 2.0], value=1.5, by="\udfff"), "values need 'by'"),
 ])
 def test_record_refuses_what_the_reader_would_refuse(tmp_path, monkeypatch, kwargs,
                                                      reason):
@@ -421,6 +426,21 @@ def test_an_integer_too_long_to_print_is_refused_by_its_digits(project, capsys):
     assert err.startswith("error: ") and "09_odd.json" in err and "n must be" in err
     assert results._quote(10 ** 5000) == "<an integer of some 5000 digits>"
     assert results._quote({"n": 10 ** 5000}) == "<dict too long to print>"
+
+
+@pytest.mark.parametrize("text", [
+    '{"k": {"label": "x\\ud800", "value": 1, "digits": 3}}',
+    '{"k\\ud800": {"label": "x", "value": 1, "digits": 3}}',
+    '{" ": {"label": "x", "value": 1, "digits": 3}}',
+])
+def test_text_utf8_cannot_write_is_refused_with_the_file_named(project, capsys, text):
+    # JSON escapes a lone surrogate, which the README (UTF-8) cannot hold.
+    (project / "results" / "09_odd.json").write_text(text)
+    before = (project / "README.md").read_text()
+    assert generate(project) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "09_odd.json" in err, err
+    assert (project / "README.md").read_text() == before
 
 
 def test_a_huge_results_file_is_refused(project, capsys):

@@ -180,3 +180,12 @@ def test_parse_items_recognises_utf8():
     with pytest.warns(UserWarning, match="UTF-8, not in the release's Latin-1"):
         items = parse_items(line.encode("utf-8"))
     assert items.title[0] == "Café Story (1995)"
+
+
+def test_parse_items_warns_of_a_utf8_line_in_a_latin1_file():
+    """Lines added in UTF-8 to the release's Latin-1 file would read as 'CafÃ©'."""
+    latin = "1|Café (1995)|01-Jan-1995||http://x|" + "|".join("0" * 19)
+    added = "2|Café Story (1995)|01-Jan-1995||http://x|" + "|".join("0" * 19)
+    raw = latin.encode("latin-1") + b"\n" + added.encode("utf-8")
+    with pytest.warns(UserWarning, match=r"line 2 looks like UTF-8 \(read as 'Ã©'\)"):
+        parse_items(raw)

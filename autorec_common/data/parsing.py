@@ -88,11 +88,17 @@ def parse_ratings(text: bytes | str, source: str = "<ratings>") -> pd.DataFrame:
     return _ratings_frame(rows)
 
 
+# A UTF-8 encoded non-ASCII letter (lead byte, continuation byte): in Latin-1
+# text it reads as "Ã©" and the like, which no title of the release holds.
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
 def parse_items(text: bytes | str, source: str = "u.item") -> pd.DataFrame:
     """Parse ``u.item`` (Latin-1, ``|``-separated) into a data frame.
 
     A file in UTF-8 (the release is Latin-1) is recognised, read as UTF-8,
-    and a warning says so.
+    and a warning says so; so does a warning for a Latin-1 file with a line
+    that looks like UTF-8.
 
     Item ids must be distinct whole numbers, genre flags 0 or 1, and release
     dates empty or like ``01-Jan-1995``; otherwise :class:`MalformedDataError`
@@ -103,8 +109,15 @@ def parse_items(text: bytes | str, source: str = "u.item") -> pd.DataFrame:
         if not raw.isascii():
             try:
                 text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                pass  # Latin-1, as the release is
+            except UnicodeDecodeError:  # Latin-1, as the release is, unless
+                mixed = _UTF8_PAIR.search(raw)  # UTF-8 lines were added to it
+                if mixed:
+                    lineno = raw.count(b"\n", 0, mixed.start()) + 1
+                    warnings.warn(
+                        f"{source} is in Latin-1, as the release is, but line {lineno} "
+                        f"looks like UTF-8 (read as "
+                        f"{raw[mixed.start():mixed.end()].decode('latin-1')!r}); save "
+                        f"the whole file in one encoding.", stacklevel=2)
             else:
                 warnings.warn(f"{source} is written in UTF-8, not in the release's "
                               f"Latin-1; it was read as UTF-8.", stacklevel=2)

@@ -166,8 +166,9 @@ def atomic_write_text(path: str | os.PathLike, text: str, *,
 
     The temporary is created with ``O_EXCL|O_NOFOLLOW`` and written, chmod-ed and
     synced through its descriptor; the rename happens only if the name still
-    holds that file. A symlink at ``path`` is replaced, or with
-    ``follow_symlinks`` written through to its target.
+    holds that file, and a link renamed in its place (a swap after that check) is
+    removed. A symlink at ``path`` is replaced, or with ``follow_symlinks``
+    written through to its target.
     """
     path = Path(path)
     if follow_symlinks:
@@ -191,6 +192,15 @@ def atomic_write_text(path: str | os.PathLike, text: str, *,
         os.close(fd)  # before the rename, which Windows refuses on an open file
         fd = None
         os.replace(tmp, path)
+        # A swap between the check above and the rename put another file in
+        # place: a link there (never ours, whatever its inode number, which the
+        # closed temporary freed) would lead the next write through it, so it goes.
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise OSError(f"{tmp} was replaced by a link as it was put in place, so "
+                          f"{path} was removed; is {path.parent} writable by others? "
+                          f"Restore {path.name} (git checkout) and write it again.")
     except BaseException:
         if fd is not None:
             os.close(fd)

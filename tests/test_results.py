@@ -524,6 +524,27 @@ def test_atomic_write_refuses_a_swapped_temporary(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "victim.conf"]
 
 
+def test_atomic_write_never_leaves_a_link_swapped_in_before_the_rename(tmp_path,
+                                                                      monkeypatch):
+    victim = tmp_path / "victim.md"
+    victim.write_text(f"{results.START}\n{results.END}\n")
+    path = tmp_path / "README.md"
+    path.write_text("old")
+    real_replace = os.replace
+
+    def swap_then_replace(src, dst):
+        os.unlink(src)
+        os.symlink(victim, src)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", swap_then_replace)
+    with pytest.raises(OSError, match="was replaced by a link"):
+        results.atomic_write_text(path, "new")
+    monkeypatch.undo()
+    assert not os.path.lexists(path)  # never a link a later write would follow
+    assert victim.read_text() == f"{results.START}\n{results.END}\n"
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
 def test_atomic_write_leaks_no_descriptor(tmp_path):
     before = len(os.listdir("/proc/self/fd"))

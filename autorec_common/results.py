@@ -304,6 +304,17 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number a result can hold")
 
 
+def _writers_mode(folder: Path) -> int:
+    """A lock file's mode: read-write for those who may write to ``folder``
+    only, whatever the umask (as the data cache's ``writers_mode``)."""
+    try:
+        folder_mode = os.stat(folder).st_mode
+    except OSError:
+        return 0o600
+    return 0o600 | (0o060 if folder_mode & 0o020 else 0) | \
+        (0o006 if folder_mode & 0o002 else 0)
+
+
 #: Seconds record() waits for another process's lock before it says so.
 LOCK_NOTICE = 2.0
 
@@ -317,7 +328,7 @@ def _locked(folder: Path):
         return
     path = folder / ".lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
-                 0o666)
+                 _writers_mode(folder))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -349,7 +360,8 @@ def _starts_afresh(path: Path) -> bool:
         _STARTED[key] = None
         return True
     fd = os.open(path.with_name(f".{path.stem}.running"),
-                 os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o666)
+                 os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                 _writers_mode(path.parent))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = True

@@ -362,6 +362,24 @@ def test_a_reader_of_the_folder_cannot_hold_the_lock(checksums, tmp_path, monkey
     assert lock.is_file() and not lock.is_symlink()
 
 
+@pytest.mark.parametrize("folder_mode, lock_mode", [
+    (0o755, 0o600), (0o775, 0o660), (0o777, 0o666), (0o1777, 0o666)])
+def test_only_writers_of_the_folder_can_open_the_lock(checksums, tmp_path, folder_mode,
+                                                       lock_mode):
+    """Even under a umask of 0, a reader who may not write to the cache cannot
+    open its lock file for writing, so cannot hold the lock."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    folder.chmod(folder_mode)
+    old = os.umask(0)
+    try:
+        with D.cache._locked(folder, 1, D.releases.release("ml-100k")) as held:
+            assert held
+    finally:
+        os.umask(old)
+    assert (folder / "ml-100k.zip.lock").stat().st_mode & 0o777 == lock_mode
+
+
 def test_a_lock_file_swapped_for_a_symlink_is_not_followed(checksums, tmp_path):
     victim = tmp_path / "victim"
     folder = tmp_path / "cache"

@@ -356,6 +356,21 @@ def test_a_record_waiting_for_the_lock_says_so(tmp_path, monkeypatch, capsys):
     assert json.loads((tmp_path / "01_demo.json").read_text())["k"]["value"] == 1.0
 
 
+@pytest.mark.parametrize("folder_mode, lock_mode", [(0o755, 0o600), (0o775, 0o660)])
+def test_only_writers_of_the_results_folder_can_open_its_locks(tmp_path, monkeypatch,
+                                                                folder_mode, lock_mode):
+    monkeypatch.setenv("AUTOREC_RESULTS", str(tmp_path))
+    monkeypatch.setattr(results, "_STARTED", {})
+    tmp_path.chmod(folder_mode)
+    old = os.umask(0)
+    try:
+        results.record("01_demo", "k", 1.0)
+    finally:
+        os.umask(old)
+    for name in LOCKS:
+        assert (tmp_path / name).stat().st_mode & 0o777 == lock_mode, name
+
+
 def test_a_run_replaces_the_file_unless_another_is_recording(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_RESULTS=str(tmp_path))
     rec = "from autorec_common import results; results.record('05_x', {!r}, 1.0)"

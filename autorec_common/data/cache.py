@@ -82,6 +82,19 @@ def _cache_folder(root) -> Path:
                                    ) from err
     return folder
 
+def writers_mode(folder: Path) -> int:
+    """The mode of a lock file in ``folder``: read-write for those who may write
+    to the folder (owner, and group or others where the folder lets them), and
+    no one else, whatever the umask lets through (a umask of 0 or 002 would
+    let any reader open it for writing, and so hold the lock)."""
+    try:
+        folder_mode = os.stat(folder).st_mode
+    except OSError:
+        return 0o600
+    return 0o600 | (0o060 if folder_mode & 0o020 else 0) | \
+        (0o006 if folder_mode & 0o002 else 0)
+
+
 #: Seconds a process waits for the cache lock before it says so.
 LOCK_NOTICE = 2.0
 
@@ -106,7 +119,7 @@ def _locked(folder: Path, wait: float, rel: releases.Release):
         import fcntl
 
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) |
-                     getattr(os, "O_CLOEXEC", 0), 0o666)
+                     getattr(os, "O_CLOEXEC", 0), writers_mode(folder))
     except (ImportError, OSError):
         yield False
         return

@@ -278,8 +278,8 @@ def _read(path: Path) -> dict:
     """One results file, checked; a ResultsError naming it otherwise."""
     problem = name_problem(path.stem) if path.suffix == ".json" else "not a .json file"
     if problem:
-        raise ResultsError(f"{path}: not a results file name ({problem}); rename or "
-                           f"remove it.")
+        raise ResultsError(f"{_quote(str(path), 300)}: not a results file name "
+                           f"({problem}); rename or remove it.")
     try:
         entries = json.loads(read_bounded(path, MAX_FILE_BYTES, "a results file"),
                              parse_constant=_refuse_constant)

@@ -394,12 +394,16 @@ def test_a_run_replaces_the_file_unless_another_is_recording(tmp_path):
 
 # fault2 failure 4 (F23, F24): a file name cannot add a row, a link or a marker.
 @pytest.mark.parametrize("name", [f"x{results.END}", "a](https:__evil.example) [x",
-                                  "x\n| injected | row | 1 | 2 |", "white space", "é"])
+                                  "x\n| injected | row | 1 | 2 |", "white space", "é",
+                                  "x\nerror: none\x1b[2J"])
 def test_a_results_file_name_cannot_inject_into_the_readme(project, capsys, name):
     shutil.copy(project / "results" / "01_demo.json", project / "results" / f"{name}.json")
     before = (project / "README.md").read_text()
     assert generate(project) == 2
-    assert "not a results file name" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "not a results file name" in err
+    # nor a line or a terminal control sequence to the message
+    assert err.count("\n") == 1 and "\x1b" not in err
     assert (project / "README.md").read_text() == before
 
 

@@ -233,6 +233,20 @@ def test_credentials_in_a_malformed_mirror_url_are_never_shown(checksums, tmp_pa
     assert "s3cr3t" not in shown and "reader" not in shown and "***" in shown
 
 
+def test_a_servers_reason_phrase_cannot_drive_the_terminal(checksums, server, tmp_path):
+    def hostile(h):
+        h.send_response(404, "Not\x1b[2J\x1b]0;pwned\x07Found")
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    server.routes["/ml-100k.zip"] = hostile
+    with pytest.raises(D.DataUnavailableError) as info:
+        D.fetch_ml100k(tmp_path, url=server.url + "/ml-100k.zip", progressbar=False)
+    message = str(info.value)
+    assert "404" in message and "Not\\x1b[2J\\x1b]0;pwned\\x07Found" in message
+    assert "\x1b" not in message and "\x07" not in message
+
+
 def test_a_refused_connection_is_not_retried(checksums, tmp_path, monkeypatch):
     from test_fetch import closed_port_url
 

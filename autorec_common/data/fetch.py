@@ -184,6 +184,16 @@ def _web_page_hint(head: bytes) -> str:
     return ""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters written as ``\\x1b`` and the like: a
+    server's reason phrase or redirect address reaches the message, and a
+    terminal escape in it would drive the user's terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _same_file(fd: int, path: Path) -> bool:
     """Whether ``path`` names, without following a link, the file open as ``fd``."""
     try:
@@ -243,8 +253,8 @@ def _download_once(folder: Path, url: str, progressbar: bool, rel: releases.Rele
     deadline = time.monotonic() + _deadline(rel)
 
     def unavailable(why: str) -> DataUnavailableError:
-        return DataUnavailableError(f"Could not download {rel.title} from {url}: {why}\n"
-                                    + _help_text(target, rel))
+        return DataUnavailableError(f"Could not download {rel.title} from {url}: "
+                                    f"{_printable(why)}\n" + _help_text(target, rel))
 
     if not os.access(folder, os.W_OK):
         raise unavailable(f"the folder {folder} is not writable")

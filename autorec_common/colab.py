@@ -26,6 +26,7 @@ import time
 
 MXNET_VERSION = "1.9.1"
 D2L_VERSION = "1.0.3"  # notebook 02 runs the book's own loop from it
+SETUPTOOLS_VERSION = "84.2.1"  # requirements.txt's pin; MXNet imports distutils
 
 
 class ColabSetupError(RuntimeError):
@@ -61,7 +62,7 @@ def missing_for_mxnet() -> list[str]:
     if installed_version("d2l") != D2L_VERSION:
         need.append(f"d2l=={D2L_VERSION}")
     if sys.version_info >= (3, 12) and installed_version("setuptools") is None:
-        need.append("setuptools")
+        need.append(f"setuptools=={SETUPTOOLS_VERSION}")
     return need
 
 

@@ -124,9 +124,9 @@ def test_setup_cell_installs_the_pinned_requirement():
         f'pip install -qq "{local}"']
 
 
-def _requirements_pins() -> dict:
+def _requirements_pins(name: str = "requirements.txt") -> dict:
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         if "==" in line and not line.lstrip().startswith("#"):
             name, version = line.split("#")[0].strip().split("==")
             pins[name.lower().replace("_", "-")] = version
@@ -242,6 +242,19 @@ def test_setup_installs_mxnet_without_its_dependencies_when_missing(fake_colab, 
     assert command[1:] == ["-m", "pip", "install", "-q", "--no-deps", "mxnet==1.9.1",
                            "d2l==1.0.3"]
     assert "NumPy 2.1.3 kept" in line and capsys.readouterr().out == line + "\n"
+
+
+def test_setup_installs_only_what_the_requirements_pin(fake_colab, monkeypatch):
+    """What colab.setup() installs is pinned as requirements*.txt pin it; setuptools
+    too, which it adds on Python 3.12 and later where it is missing."""
+    pins = {**_requirements_pins(), **_requirements_pins("requirements-nodeps.txt")}
+    assert (colab.MXNET_VERSION, colab.D2L_VERSION, colab.SETUPTOOLS_VERSION) == (
+        pins["mxnet"], pins["d2l"], pins["setuptools"])
+    monkeypatch.setattr(colab, "installed_version", {"numpy": "2.1.3"}.get)
+    monkeypatch.setattr(sys, "version_info", (3, 12, 0))
+    colab.setup(mxnet=True)
+    [command] = fake_colab
+    assert command[6:] == ["mxnet==1.9.1", "d2l==1.0.3", f"setuptools=={pins['setuptools']}"]
 
 
 def test_setup_does_not_reinstall_mxnet(fake_colab, monkeypatch, capsys):

@@ -156,6 +156,19 @@ def test_every_package_a_notebook_installs_is_pinned(path):
                     f"{name}=={pins.get(name.lower())}")
 
 
+def test_the_student_editions_grading_extra_is_pinned():
+    """The student edition's setup cell installs autorec-common[grading]: the
+    extra must pin otter-grader as requirements.txt and the exercises do."""
+    import tomllib
+
+    from autorec_common import exercises
+
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["grading"]
+    assert extra == [f"otter-grader=={_requirements_pins()['otter-grader']}"]
+    assert extra == [exercises.OTTER_PIN]
+
+
 def test_surprise_is_pinned_in_11s_setup_cell():
     nb = json.loads((cells.NOTEBOOKS / "11_benchmark_u1_u5.ipynb").read_text())
     assert "!pip install -qq scikit-surprise==1.1.5" in "".join(nb["cells"][1]["source"])

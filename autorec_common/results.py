@@ -350,15 +350,24 @@ def _locked(folder: Path):
         os.close(fd)
 
 
-def _starts_afresh(path: Path) -> bool:
-    """Whether this record() starts ``path`` afresh: the first of this process,
-    while no other live process records into it. Call with the folder locked."""
+@contextlib.contextmanager
+def _run(path: Path):
+    """Yield whether this record() starts ``path`` afresh: the first of this
+    process while no other live process records into it. From then on the
+    process holds a shared lock on ``.<notebook>.running`` while it lives.
+
+    A process that finds no one else holding it starts a run and keeps the lock
+    exclusive through its first write, so that a process that joins meanwhile
+    (it waits for a shared lock) counts as part of that run, and the run's
+    first write can never replace what another of its processes wrote."""
     key = str(path.resolve())
     if key in _STARTED:
-        return False
+        yield False
+        return
     if fcntl is None:
         _STARTED[key] = None
-        return True
+        yield True
+        return
     fd = os.open(path.with_name(f".{path.stem}.running"),
                  os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
                  _writers_mode(path.parent))
@@ -367,9 +376,13 @@ def _starts_afresh(path: Path) -> bool:
         alone = True
     except BlockingIOError:
         alone = False
-    fcntl.flock(fd, fcntl.LOCK_SH)  # held until this process ends
-    _STARTED[key] = fd
-    return alone
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits out a starting run's first write
+    try:
+        yield alone
+    finally:
+        if alone:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        _STARTED[key] = fd
 
 
 def _real(notebook: str, key: str, name: str, x, *, whole: bool = False):
@@ -455,8 +468,7 @@ def record(notebook: str, key: str, value: float, *, std: float | None = None,
     try:
         folder.mkdir(parents=True, exist_ok=True)
         first = str(path.resolve()) not in _STARTED
-        with _locked(folder):
-            fresh = _starts_afresh(path)
+        with _run(path) as fresh, _locked(folder):
             entries = {} if fresh or not path.exists() else _read(path)
             entries[key] = entry
             text = json.dumps(entries, indent=1, sort_keys=True) + "\n"

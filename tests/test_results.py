@@ -342,6 +342,44 @@ def test_concurrent_records_into_one_notebook_lose_nothing(tmp_path):
     assert keys == {f"p{i}_k{j}" for i in range(6) for j in range(25)}
 
 
+def wait_for_flock(pid: int, kind: str, blocked: bool, timeout: float = 60):
+    """Wait until process ``pid`` holds (or waits for) a flock of ``kind``
+    (READ or WRITE), as /proc/locks lists them (``->``: waiting)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            if "FLOCK" in fields and kind in fields and str(pid) in fields and \
+                    ("->" in fields) == blocked:
+                return
+        time.sleep(0.02)
+    pytest.fail(f"process {pid} never {'waited for' if blocked else 'held'} a {kind} flock")
+
+
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="needs /proc/locks")
+def test_a_process_that_joins_a_starting_run_loses_nothing(tmp_path):
+    """X starts a run and waits for the folder's lock; Y starts meanwhile, then
+    X writes and ends before Y writes: Y is part of X's run, so Y's first write
+    keeps X's number (it once started afresh, as if X had been another run)."""
+    import fcntl
+
+    env = dict(os.environ, PYTHONPATH=str(REPO), AUTOREC_RESULTS=str(tmp_path))
+    rec = "from autorec_common import results; results.record('05_y', {!r}, 1.0)"
+    held = os.open(tmp_path / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)  # a writer of another notebook, say
+    procs = []
+    try:
+        procs.append(subprocess.Popen([sys.executable, "-c", rec.format("x")], env=env))
+        wait_for_flock(procs[0].pid, "WRITE", blocked=False)  # X holds its run's lock
+        procs.append(subprocess.Popen([sys.executable, "-c", rec.format("y")], env=env))
+        wait_for_flock(procs[1].pid, "READ", blocked=True)  # Y waits to join it
+    finally:
+        os.close(held)
+        for proc in procs:
+            assert proc.wait(timeout=120) == 0
+    assert set(results.load(tmp_path)["05_y"]) == {"x", "y"}
+
+
 def test_a_record_waiting_for_the_lock_says_so(tmp_path, monkeypatch, capsys):
     import fcntl
     import threading

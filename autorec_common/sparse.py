@@ -13,6 +13,7 @@ path's numbers to float tolerance. Use it as
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 
@@ -43,7 +44,8 @@ class Batch:
     sparse products need: ``offsets`` (where each row's entries start),
     ``rows`` (each entry's row within the batch), ``cols``, ``values``, the
     CSR row pointer ``crow``, and the column-sorted view (``by_col``, the
-    permutation; ``col_offsets``, where each column's entries start)."""
+    permutation; ``col_offsets``, where each column's entries start;
+    ``col_crow`` and ``rows_by_col``, the transposed pattern in CSR form)."""
 
     def __init__(self, lengths, cols, values, width):
         device = cols.device
@@ -57,6 +59,8 @@ class Batch:
         self.by_col = torch.argsort(cols, stable=True)
         counts = torch.bincount(cols, minlength=width)
         self.col_offsets = torch.cumsum(counts, 0) - counts
+        self.col_crow = torch.cat([self.col_offsets, counts.new_full((1,), len(cols))])
+        self.rows_by_col = self.rows[self.by_col]
 
     def __len__(self):
         return self.size
@@ -68,53 +72,98 @@ def _rows_times(offsets, cols, values, dense):
     return F.embedding_bag(cols, dense, offsets, mode="sum", per_sample_weights=values)
 
 
-def _cols_times(batch: Batch, values, dense):
-    """``S.T @ dense`` for the batch's sparse pattern ``S`` carrying ``values``."""
-    p = batch.by_col
-    return F.embedding_bag(batch.rows[p], dense, batch.col_offsets, mode="sum",
-                           per_sample_weights=values[p])
+def _csr(crow, cols, values, shape):
+    """A PyTorch CSR matrix (for the sampled and the in-place products)."""
+    with warnings.catch_warnings():  # "CSR support is in beta": we use 2 products
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, cols, values, shape, check_invariants=False)
 
 
 def _pattern(crow, cols, shape):
     """A CSR matrix of zeros with the given sparsity pattern (for sampled products)."""
-    with warnings.catch_warnings():  # "CSR support is in beta": we rely on one product
-        warnings.simplefilter("ignore", UserWarning)
-        return torch.sparse_csr_tensor(crow, cols, torch.zeros(len(cols), device=cols.device),
-                                       shape, check_invariants=False)
+    return _csr(crow, cols, torch.zeros(len(cols), device=cols.device), shape)
+
+
+#: Weight gradients of at least this many bytes (on the CPU) are written into
+#: a buffer kept from step to step. glibc's allocator maps every block above
+#: 32 MiB afresh, so a new gradient that large costs a page fault per 4 KiB and
+#: the kernel's zeroing of it, every step: more than the product itself.
+KEEP_BYTES = 32 * 2**20
+
+
+def _add_cols_times(weight, kept: list, batch: Batch, values, dense):
+    """Add ``S.T @ dense`` to ``weight.grad`` (setting it where it is ``None``),
+    for the batch's sparse pattern ``S`` carrying ``values``.
+
+    A weight of :data:`KEEP_BYTES` or more gets the product in place: where
+    ``weight.grad`` is ``None`` (as ``zero_grad`` leaves it) it is written into
+    ``kept[0]``, this weight's buffer of an earlier step, unless something else
+    still references that buffer.
+    """
+    p = batch.by_col
+    small = weight.numel() * weight.element_size() < KEEP_BYTES
+    if weight.device.type != "cpu" or small:
+        out = F.embedding_bag(batch.rows_by_col, dense, batch.col_offsets, mode="sum",
+                              per_sample_weights=values[p])
+        if weight.grad is None:
+            weight.grad = out
+        else:
+            weight.grad += out
+        return
+    st = _csr(batch.col_crow, batch.rows_by_col, values[p], (batch.width, len(batch)))
+    if weight.grad is not None:
+        weight.grad.addmm_(st, dense)
+        return
+    # Two references to a free buffer: the list's and getrefcount's argument.
+    if (not kept or sys.getrefcount(kept[0]) > 2 or kept[0].shape != weight.shape
+            or kept[0].dtype != weight.dtype or kept[0].device != weight.device):
+        kept[:] = [torch.empty_like(weight)]
+    weight.grad = kept[0]
+    weight.grad.addmm_(st, dense, beta=0.0)  # beta=0: the old contents are not read
 
 
 class _Encode(torch.autograd.Function):
-    """``X @ weight`` for a batch's sparse ratings ``X``; gradient for ``weight``
-    only (the ratings are data)."""
+    """``X @ weight`` for a batch's sparse ratings ``X``. Backward adds the
+    gradient for ``weight`` to ``weight.grad`` itself (see
+    :func:`_add_cols_times`, with ``kept``); the ratings are data."""
 
     @staticmethod
-    def forward(ctx, weight, batch):
-        ctx.batch = batch
+    def forward(ctx, weight, batch, kept):
+        ctx.batch, ctx.weight, ctx.kept = batch, weight, kept
         return _rows_times(batch.offsets, batch.cols, batch.values, weight)
 
     @staticmethod
     def backward(ctx, grad):
-        return _cols_times(ctx.batch, ctx.batch.values, grad.contiguous()), None
+        if ctx.needs_input_grad[0]:
+            _add_cols_times(ctx.weight, ctx.kept, ctx.batch, ctx.batch.values,
+                            grad.contiguous())
+        return None, None, None
 
 
 class _ObservedDot(torch.autograd.Function):
     """``out[e] = h[rows[e]] . weight[cols[e]]`` at the batch's observed entries:
-    the entries of ``h @ weight.T`` the loss needs, and no others."""
+    the entries of ``h @ weight.T`` the loss needs, and no others. Backward
+    adds the gradient for ``weight`` to ``weight.grad`` itself, as
+    :class:`_Encode` does."""
 
     @staticmethod
-    def forward(ctx, h, weight, batch):
-        ctx.save_for_backward(h, weight)
-        ctx.batch = batch
+    def forward(ctx, h, weight, batch, kept):
+        ctx.save_for_backward(h)
+        ctx.batch, ctx.weight, ctx.kept = batch, weight, kept
         pattern = _pattern(batch.crow, batch.cols, (len(batch), len(weight)))
         return torch.sparse.sampled_addmm(pattern, h, weight.t(), beta=0.0).values()
 
     @staticmethod
     def backward(ctx, grad):
-        h, weight = ctx.saved_tensors
-        b = ctx.batch
+        (h,) = ctx.saved_tensors
+        b, weight = ctx.batch, ctx.weight
         grad = grad.contiguous()
-        return (_rows_times(b.offsets, b.cols, grad, weight), _cols_times(b, grad, h),
-                None)
+        if ctx.needs_input_grad[1]:
+            _add_cols_times(weight, ctx.kept, b, grad, h)
+        dh = None
+        if ctx.needs_input_grad[0]:
+            dh = _rows_times(b.offsets, b.cols, grad, weight)
+        return dh, None, None, None
 
 
 class Rows:
@@ -177,6 +226,8 @@ class SparseAutoRec(nn.Module):
         self.dropout = nn.Dropout(net.dropout.p)
         self.g, self.f = net.g, net.f
         self.to(net.encoder.weight.device)
+        # The two weight gradients' buffers, kept from step to step (_add_cols_times).
+        self._kept = {"encoder": [], "decoder": []}
 
     @torch.no_grad()
     def copy_to(self, net: AutoRec) -> AutoRec:
@@ -197,7 +248,8 @@ class SparseAutoRec(nn.Module):
     def encode(self, batch: Batch) -> torch.Tensor:
         """The last hidden layer for a batch of rows: ``g(V r + mu)``, dropout
         (in training mode), then the stack."""
-        pre = _Encode.apply(self.encoder_weight, batch) + self.encoder_bias
+        pre = _Encode.apply(self.encoder_weight, batch, self._kept["encoder"])
+        pre = pre + self.encoder_bias
         h = self.dropout(self.g[0](pre))
         for layer, g in zip(self.hidden, self.g[1:]):
             h = g(layer(h))
@@ -205,7 +257,7 @@ class SparseAutoRec(nn.Module):
 
     def decode_at(self, h, batch: Batch) -> torch.Tensor:
         """The output ``f(W h + b)`` at the batch's observed entries only."""
-        dot = _ObservedDot.apply(h, self.decoder_weight, batch)
+        dot = _ObservedDot.apply(h, self.decoder_weight, batch, self._kept["decoder"])
         return self.f(dot + self.decoder_bias.index_select(0, batch.cols))
 
     def batch_loss(self, batch: Batch) -> torch.Tensor:

@@ -6,6 +6,8 @@ can fail: a wrong loss scale or dropout in the wrong place breaks them.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -89,12 +91,43 @@ def test_mutation_dropout_before_the_activation_breaks_the_gradients(rating_matr
     mat = rating_matrix(rows=40, cols=30, density=0.2)
 
     def encode(self, batch):
-        pre = ars._Encode.apply(self.encoder_weight, batch) + self.encoder_bias
-        return self.g[0](self.dropout(pre))
+        pre = ars._Encode.apply(self.encoder_weight, batch, self._kept["encoder"])
+        return self.g[0](self.dropout(pre + self.encoder_bias))
 
     monkeypatch.setattr(ars.SparseAutoRec, "encode", encode)
     dense, sparse = one_step(mat, list(range(40)), dropout=0.5)
     assert largest_gap(dense, sparse) > 1e-2
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_weight_gradients_accumulate_and_a_held_gradient_is_kept(rating_matrix,
+                                                                 monkeypatch, kept):
+    """Weight gradients, new matrices or (``kept``, as for big weights) written
+    into buffers kept between steps: a second backward adds to them, as
+    autograd does, and a gradient the caller still holds after ``zero_grad`` is
+    never overwritten by the next step."""
+    if kept:
+        monkeypatch.setattr(ars, "KEEP_BYTES", 0)
+    mat = rating_matrix(rows=40, cols=30, density=0.2)
+    torch.manual_seed(0)
+    model = ars.SparseAutoRec(art.AutoRec(8, 30, dropout=0.0))
+    batch = ars.Rows(mat).batch(torch.arange(40))
+    model.batch_loss(batch).backward()
+    once = {k: p.grad.clone() for k, p in model.named_parameters()}
+    model.batch_loss(batch).backward()
+    for k, p in model.named_parameters():
+        torch.testing.assert_close(p.grad, 2 * once[k])
+    held = model.decoder_weight.grad
+    model.zero_grad(set_to_none=True)
+    model.batch_loss(batch).backward()
+    torch.testing.assert_close(held, 2 * once["decoder_weight"])
+    torch.testing.assert_close(model.decoder_weight.grad, once["decoder_weight"])
+    assert model.decoder_weight.grad is not held
+    buffer = weakref.ref(model.encoder_weight.grad)  # not a reference that holds it
+    model.zero_grad(set_to_none=True)
+    model.batch_loss(batch).backward()  # a buffer nothing else holds is written again
+    assert (model.encoder_weight.grad is buffer()) == kept
+    torch.testing.assert_close(model.encoder_weight.grad, once["encoder_weight"])
 
 
 def test_training_gives_the_dense_weights_and_rmse(low_rank_split):

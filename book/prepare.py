@@ -78,6 +78,38 @@ def load_results_module():
     return module
 
 
+def load_notebook_cells_module():
+    """tools/notebook_cells.py, loaded by path: the names links to a notebook
+    read as ("05 · Hidden size"; standard library only)."""
+    path = REPO / "tools" / "notebook_cells.py"
+    spec = importlib.util.spec_from_file_location("_autorec_notebook_cells", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# A link whose text is the file name of the notebook it opens: "[05_hidden_size](05_hidden_size.ipynb)",
+# in the README's results table and in prose a notebook computes.
+FILE_NAME_LINK = re.compile(
+    r"(?<!!)\[`?(\d\d[a-z]?_\w+?)(?:\.ipynb)?`?\]"
+    r"\(((?:notebooks/)?(\d\d[a-z]?_[^/)#\s]*)\.ipynb(?:#[^)\s]*)?)\)")
+
+
+def link_names(notebooks: Path | None = None) -> dict:
+    """stem -> the text a link to that notebook shows ("05 · Hidden size")."""
+    return load_notebook_cells_module().link_names(REPO / "README.md", notebooks)
+
+
+def titled_links(text: str, names: dict) -> str:
+    """``text`` with each link that shows a notebook's file name showing its
+    name instead, as the notebooks' own links do (tools/notebook_cells.py)."""
+    def fix(m):
+        shown, target, stem = m.groups()
+        return f"[{names[stem]}]({target})" if shown == stem and stem in names else m.group(0)
+
+    return FILE_NAME_LINK.sub(fix, text)
+
+
 def load_project_module():
     """autorec_common/project.py, loaded by path (the repository and its REF)."""
     spec = importlib.util.spec_from_file_location("_autorec_project", REPO / "autorec_common" / "project.py")
@@ -110,10 +142,12 @@ def warn_loudly(message: str) -> None:
           file=sys.stderr)
 
 
-def results_table(results_dir: Path | None = None) -> str:
-    """The README's results table, from the same renderer and the same files."""
+def results_table(results_dir: Path | None = None, names: dict | None = None) -> str:
+    """The README's results table, from the same renderer and the same files;
+    its links show the notebooks' names, not their file names."""
     results = load_results_module()
-    return results.render_table(results.load(results_dir or REPO / "results"))
+    table = results.render_table(results.load(results_dir or REPO / "results"))
+    return titled_links(table, link_names() if names is None else names)
 
 
 # --- reading a notebook ----------------------------------------------------
@@ -320,11 +354,14 @@ def _carriage_returns(text: str) -> str:
     return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
-def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) -> dict:
+def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set,
+                     names: dict | None = None) -> dict:
     """A copy of ``nb`` for the book: tags mapped, widget-only outputs dropped,
     progress text as a terminal shows it, the Colab badge served locally with a
     download link beside it, links to repository files outside the book sent to
-    the repository."""
+    the repository, links that show a notebook's file name showing its name
+    (``names``, from :func:`link_names`)."""
+    names = names or {}
     nb = copy.deepcopy(nb)
     nb.get("metadata", {}).pop("widgets", None)
     for i, cell in enumerate(nb["cells"]):
@@ -355,10 +392,13 @@ def prepare_notebook(nb, stem: str, repo_url: str | None, ref: str, stems: set) 
                     continue
                 if out.get("output_type") == "stream":
                     out["text"] = _carriage_returns(source({"source": out["text"]}))
+                if "text/markdown" in out.get("data", {}):
+                    out["data"]["text/markdown"] = titled_links(
+                        source({"source": out["data"]["text/markdown"]}), names)
                 outputs.append(out)
             cell["outputs"] = outputs
         elif cell["cell_type"] == "markdown":
-            text = rewrite_links(source(cell), repo_url, ref, stems)
+            text = rewrite_links(titled_links(source(cell), names), repo_url, ref, stems)
             if i == 0:
                 text = launch_line(numbered_title(text, stem), stem)
             cell["source"] = text
@@ -590,9 +630,10 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
     shutil.copytree(BOOK / "static", out / "_static")
     shutil.copytree(BOOK / "ext", out / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     stems = set(nbs)
+    names = link_names(notebooks)
     for stem, nb in nbs.items():
         shutil.copyfile(notebooks / f"{stem}.ipynb", out / "_originals" / f"{stem}.ipynb")
-        copy_ = prepare_notebook(nb, stem, repo_url, ref, stems)
+        copy_ = prepare_notebook(nb, stem, repo_url, ref, stems, names)
         (out / "notebooks" / f"{stem}.ipynb").write_text(
             json.dumps(copy_, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "_toc.yml").write_text(toc_yml(nbs))
@@ -611,7 +652,7 @@ def prepare(out: Path, notebooks: Path = REPO / "notebooks",
     (out / "index.md").write_text(fill((BOOK / "index.md").read_text(),
                                        publishing=publishing_note(published, message),
                                        index=index_md(nbs),
-                                       results=results_table(results_dir),
+                                       results=results_table(results_dir, names),
                                        repository=repo_url or ""))
     (out / "teachers.md").write_text(fill((BOOK / "teachers.md").read_text(),
                                           table=teachers_table(nbs),

@@ -110,6 +110,10 @@ PAGE_JS = """() => ({
            .filter(c => !c.classList.contains('toggle-hidden')
                         && !c.querySelector('details:not([open]), .toggle-hidden')).length,
   removed_cells: document.querySelectorAll('.cell.tag_setup, .cell.tag_record').length,
+  // Links whose text is a notebook's file name ("05_hidden_size") instead of its title.
+  file_name_links: [...document.querySelectorAll('a[href]')]
+           .filter(a => /^\s*\d\d[a-z]?_\w+(\.ipynb)?\s*$/.test(a.textContent))
+           .map(a => a.textContent.trim()),
 })"""
 
 LAYOUT_JS = """(width) => {
@@ -404,6 +408,12 @@ def test_every_internal_link_resolves(crawl):
             if url.startswith(base) and frag and url in ids and frag not in ids[url]:
                 missing.append(f"{rel} -> {u}")
     assert not missing
+
+
+def test_links_show_titles_not_file_names(crawl):
+    named = {rel: info["file_name_links"] for rel, info in crawl["pages"].items()
+             if info["file_name_links"]}
+    assert not named
 
 
 def test_no_zero_percent_progress_bar(crawl):

@@ -139,7 +139,33 @@ def test_results_table_is_the_readmes():
     readme = (REPO / "README.md").read_text()
     results = prepare.load_results_module()
     body = readme.split(results.START, 1)[1].split(results.END, 1)[0].strip()
-    assert prepare.results_table(REPO / "results") == body
+    assert results.render_table(results.load(REPO / "results")) == body
+    # The site's copy: the same table, its links showing names, not file names.
+    names = prepare.link_names()
+    site = prepare.results_table(REPO / "results")
+    assert site == prepare.titled_links(body, names)
+    assert "[05_hidden_size](" in body and "[05_hidden_size](" not in site
+    assert f"[{names['05_hidden_size']}](notebooks/05_hidden_size.ipynb)" in site
+
+
+def test_links_showing_a_file_name_show_the_notebooks_name():
+    names = {"07_activations": "07 · Activation pairs", "05_hidden_size": "05 · Hidden size"}
+    text = ("see [07_activations](07_activations.ipynb), [`05_hidden_size.ipynb`]"
+            "(notebooks/05_hidden_size.ipynb#top), [the pairs](07_activations.ipynb), "
+            "![07_activations](07_activations.ipynb) and [99_gone](99_gone.ipynb)")
+    assert prepare.titled_links(text, names) == (
+        "see [07 · Activation pairs](07_activations.ipynb), [05 · Hidden size]"
+        "(notebooks/05_hidden_size.ipynb#top), [the pairs](07_activations.ipynb), "
+        "![07_activations](07_activations.ipynb) and [99_gone](99_gone.ipynb)")
+    # In prose and in prose a notebook computed (a Markdown output) alike.
+    nb = notebook("08_x", md("[07_activations](07_activations.ipynb)"),
+                  code("x", outputs=[{"output_type": "display_data", "metadata": {},
+                                      "data": {"text/markdown": ["see [07_activations]",
+                                                                 "(07_activations.ipynb)"]}}]))
+    out = prepare.prepare_notebook(nb, "08_x", None, "main", {"07_activations"}, names)
+    assert out["cells"][1]["source"] == "[07 · Activation pairs](07_activations.ipynb)"
+    assert out["cells"][2]["outputs"][0]["data"]["text/markdown"] == \
+        "see [07 · Activation pairs](07_activations.ipynb)"
 
 
 def test_prepare_lays_out_every_committed_notebook(tmp_path):

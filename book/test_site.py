@@ -110,6 +110,7 @@ PAGE_JS = """() => ({
            .filter(c => !c.classList.contains('toggle-hidden')
                         && !c.querySelector('details:not([open]), .toggle-hidden')).length,
   removed_cells: document.querySelectorAll('.cell.tag_setup, .cell.tag_record').length,
+  icon: (document.querySelector('link[rel~="icon"]') || {}).href || null,
   // Links whose text is a notebook's file name ("05_hidden_size") instead of its title.
   file_name_links: [...document.querySelectorAll('a[href]')]
            .filter(a => /^\s*\d\d[a-z]?_\w+(\.ipynb)?\s*$/.test(a.textContent))
@@ -229,8 +230,8 @@ def crawl():
             finally:
                 phone.close()
             # Every internal link's target, including downloads and non-HTML files.
-            targets = {urldefrag(u)[0] for info in report["pages"].values() for u in info["links"]
-                       if u.startswith(base)}
+            targets = {urldefrag(u)[0] for info in report["pages"].values()
+                       for u in info["links"] + [info["icon"] or ""] if u.startswith(base)}
             report["status"] = {u: context.request.get(u).status for u in sorted(targets)}
             report["downloads"] = {}
             for rel, info in report["pages"].items():
@@ -408,6 +409,12 @@ def test_every_internal_link_resolves(crawl):
             if url.startswith(base) and frag and url in ids and frag not in ids[url]:
                 missing.append(f"{rel} -> {u}")
     assert not missing
+
+
+def test_every_page_has_a_favicon(crawl):
+    icons = {rel: info["icon"] for rel, info in crawl["pages"].items()}
+    assert all(icons.values()), [rel for rel, icon in icons.items() if not icon]
+    assert all(crawl["status"][icon] == 200 for icon in icons.values())
 
 
 def test_links_show_titles_not_file_names(crawl):

@@ -223,12 +223,19 @@ def crawl():
                 page.close()
             report["desktop_menu"] = desktop_menu(context, base)
             report["search"] = search_summaries(context, base, "dropout")
-            phone = browser_for_phone(p, exe, route)
+            phone = touch_browser(p, exe, route, PHONE, mobile=True)
             try:
                 report["phone"] = {rel: phone_page(phone, base, rel) for rel in pages(SITE)}
-                report["phone_menu"] = phone_menu(phone, base)
+                report["toggles"] = {PHONE["width"]: toggles(phone, base, PHONE["width"])}
+                report["figure_tap"] = figure_tap(phone, base)
             finally:
                 phone.close()
+            for width in TOGGLE_WIDTHS[1:]:
+                touch = touch_browser(p, exe, route, {"width": width, "height": DESKTOP["height"]})
+                try:
+                    report["toggles"][width] = toggles(touch, base, width)
+                finally:
+                    touch.close()
             # Every internal link's target, including downloads and non-HTML files.
             targets = {urldefrag(u)[0] for info in report["pages"].values()
                        for u in info["links"] + [info["icon"] or ""] if u.startswith(base)}
@@ -244,11 +251,12 @@ def crawl():
     return report
 
 
-def browser_for_phone(p, exe, route):
-    """A second Chromium as a phone: 390 px wide, touch, mobile viewport."""
+def touch_browser(p, exe, route, viewport, mobile=False):
+    """Another Chromium with a touch screen: a phone (mobile viewport, 390 px
+    wide) or a tablet or touch laptop of ``viewport``."""
     browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(viewport=viewport, has_touch=True, is_mobile=mobile,
+                                  device_scale_factor=2 if mobile else 1)
     context.route("**/*", route)
     context.on("close", lambda _: browser.close())
     return context
@@ -283,6 +291,19 @@ def phone_page(context, base, rel):
 
 
 OPEN_JS = "sel => { const d = document.querySelector(sel); return !!(d && d.open); }"
+STATE_JS = """() => ({
+  menu: !!(document.querySelector('#pst-primary-sidebar-modal') || {}).open,
+  contents: !!(document.querySelector('#pst-secondary-sidebar-modal') || {}).open,
+  folded: document.querySelector('#pst-primary-sidebar').classList.contains('pst-sidebar-hidden'),
+  menu_links: document.querySelectorAll('#pst-primary-sidebar-modal a.reference.internal').length,
+  contents_links: document.querySelectorAll('#pst-secondary-sidebar-modal a.nav-link').length,
+  contents_shown: (() => { const s = document.querySelector('#pst-secondary-sidebar');
+                           return !!s && s.getBoundingClientRect().width > 0
+                                  && s.querySelectorAll('a.nav-link').length > 0; })(),
+})"""
+# The widths at which the buttons are pressed: a phone, a tablet, a laptop.
+TOGGLE_WIDTHS = (PHONE["width"], 800, DESKTOP["width"])
+MODAL_BELOW = 992  # the theme's breakpoint: below it the menu is a drawer
 
 
 try:
@@ -291,40 +312,66 @@ except ImportError:  # the crawl skips without Playwright
     PlaywrightTimeout = Exception
 
 
-def phone_menu(context, base):
-    """Tap the menu and contents buttons at phone width, as a reader does."""
-    page = context.new_page()
-    out = {"menu_open": False, "menu_links": 0, "contents_open": False, "contents_links": 0}
-    url = base + f"notebooks/{SCREENSHOT_NOTEBOOK}.html"
-    try:
-        page.goto(url, wait_until="load")
-        page.locator(".secondary-toggle:visible").first.tap()
-        page.wait_for_timeout(400)
-        out["contents_open"] = page.evaluate(OPEN_JS, "#pst-secondary-sidebar-modal")
-        out["contents_links"] = page.locator(
-            "#pst-secondary-sidebar-modal a.nav-link:visible").count()
-        page.screenshot(path=str(SHOTS / "phone-contents-open.png"))
+def _press(locator, how):
+    locator.tap() if how == "tap" else locator.click()
 
-        page.goto(url, wait_until="load")
-        page.locator(".primary-toggle:visible").first.tap()
-        page.wait_for_timeout(400)
-        out["menu_open"] = page.evaluate(OPEN_JS, "#pst-primary-sidebar-modal")
-        links = page.locator("#pst-primary-sidebar-modal a.reference.internal:visible")
-        out["menu_links"] = links.count()
-        page.screenshot(path=str(SHOTS / "phone-menu-open.png"))
-        if out["menu_links"]:
-            target = page.locator("#pst-primary-sidebar-modal a.reference.internal:visible",
-                                  has_text="05 ·").first
-            out["tapped"] = target.get_attribute("href")
-            try:
-                with page.expect_navigation(wait_until="load", timeout=10_000):
-                    target.tap()
-            except PlaywrightTimeout:
-                pass
-            out["after_tap"] = page.url
+
+def toggles(context, base, width):
+    """Press the visible menu and contents buttons by touch ("tap") and by
+    mouse ("click"), each on a freshly loaded page, as a reader does; in the
+    opened chapter list, press a link to notebook 05 the same way."""
+    url = base + f"notebooks/{SCREENSHOT_NOTEBOOK}.html"
+    out = {}
+    page = context.new_page()
+    try:
+        for how in ("tap", "click"):
+            for which, selector in (("menu", ".primary-toggle"), ("contents", ".secondary-toggle")):
+                page.goto(url, wait_until="load")
+                before = page.evaluate(STATE_JS)
+                button = page.locator(f"{selector}:visible")
+                r = out[f"{which} by {how}"] = {"visible": button.count() > 0, "before": before}
+                if not r["visible"]:
+                    continue
+                _press(button.first, how)
+                page.wait_for_timeout(400)
+                r["after"] = page.evaluate(STATE_JS)
+                if width == PHONE["width"] and how == "tap":
+                    page.screenshot(path=str(SHOTS / f"phone-{which}-open.png"))
+                if which == "menu" and r["after"]["menu"]:
+                    target = page.locator("#pst-primary-sidebar-modal a.reference.internal:visible",
+                                          has_text="05 ·").first
+                    if target.count():
+                        r["pressed"] = target.get_attribute("href")
+                        try:
+                            with page.expect_navigation(wait_until="load", timeout=10_000):
+                                _press(target, how)
+                        except PlaywrightTimeout:
+                            pass
+                        r["after_press"] = page.url
     finally:
         page.close()
     return out
+
+
+def figure_tap(context, base):
+    """Tap the first figure of a notebook page on a phone: its image opens."""
+    page = context.new_page()
+    try:
+        page.goto(base + f"notebooks/{SCREENSHOT_NOTEBOOK}.html", wait_until="load")
+        figure = page.locator("div.cell_output img").first
+        out = {"figures": figure.count()}
+        if out["figures"]:
+            out["src"] = figure.evaluate("i => i.src")
+            figure.scroll_into_view_if_needed()
+            try:
+                with page.expect_navigation(wait_until="load", timeout=10_000):
+                    figure.tap()
+            except PlaywrightTimeout:
+                pass
+            out["after_tap"] = page.url
+        return out
+    finally:
+        page.close()
 
 
 def search_summaries(context, base, query):
@@ -554,13 +601,43 @@ def test_figures_open_full_size(crawl):
             assert figure["link"] and figure["link"] == figure["src"], (width, rel, figure)
 
 
-def test_menu_and_contents_open_by_touch_on_a_phone(crawl):
-    menu = crawl["phone_menu"]
-    assert menu["menu_open"], menu
-    assert menu["menu_links"] >= len(list((REPO / "notebooks").glob("*.ipynb"))), menu
-    assert menu["tapped"].split("#")[0].endswith("05_hidden_size.html"), menu
-    assert menu["after_tap"].split("#")[0].endswith("/notebooks/05_hidden_size.html"), menu
-    assert menu["contents_open"] and menu["contents_links"] >= 3, menu
+def test_menu_and_contents_buttons_work_by_touch_and_by_mouse(crawl):
+    """At 390, 800 and 1280 px, tapped and clicked: below the theme's breakpoint
+    the menu opens the chapter list, and a link in it (tapped or clicked)
+    navigates; above it the menu folds the sidebar. The contents button opens
+    the page's contents wherever it is shown (at 1280 px they stand beside the
+    text, and the button is hidden)."""
+    notebooks = len(list((REPO / "notebooks").glob("*.ipynb")))
+    assert set(crawl["toggles"]) == set(TOGGLE_WIDTHS)
+    problems = []
+    for width, results in crawl["toggles"].items():
+        assert set(results) == {f"{w} by {h}" for w in ("menu", "contents")
+                                for h in ("tap", "click")}, results
+        for key, r in results.items():
+            which = key.split()[0]
+            if not r["visible"]:
+                if not (which == "contents" and width >= 1200 and r["before"]["contents_shown"]):
+                    problems.append((width, key, "no visible button"))
+                continue
+            before, after = r["before"], r["after"]
+            if which == "contents":
+                ok = after["contents"] and after["contents_links"] >= 3
+            elif width < MODAL_BELOW:
+                ok = (after["menu"] and after["menu_links"] >= notebooks
+                      and r.get("pressed", "").split("#")[0].endswith("05_hidden_size.html")
+                      and r.get("after_press", "").split("#")[0]
+                      .endswith("/notebooks/05_hidden_size.html"))
+            else:
+                ok = after["folded"] != before["folded"]
+            if not ok:
+                problems.append((width, key, r))
+    assert not problems
+
+
+def test_a_figure_opens_full_size_on_a_tap(crawl):
+    tap = crawl["figure_tap"]
+    assert tap["figures"] and tap["after_tap"] == tap["src"], tap
+    assert tap["src"].endswith(".png"), tap
 
 
 def test_menu_button_folds_the_sidebar_on_a_desktop(crawl):

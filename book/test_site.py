@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -175,7 +176,8 @@ def crawl():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    report = {"base": base, "pages": {}, "blocked": [], "bad_responses": []}
+    report = {"base": base, "pages": {}, "blocked": [], "bad_responses": [],
+              "started": time.time()}
     profile = tempfile.mkdtemp(prefix="book-chromium-")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
@@ -516,9 +518,16 @@ def test_check_cells_folded_and_bookkeeping_removed(crawl):
 
 
 def test_screenshots_saved(crawl):
-    for name in ("front-page.png", "notebook-page.png", "phone-front-page.png",
-                 "phone-notebook-page.png", "phone-menu-open.png"):
-        assert (SHOTS / name).stat().st_size > 10_000, name
+    """Written by this run at both widths (a file left by an earlier run does
+    not count)."""
+    for name in ("front-page.png", "notebook-page.png", "notebook-page-figure.png",
+                 "desktop-menu-folded.png", "search-results.png", "teachers.png",
+                 "phone-front-page.png", "phone-notebook-page.png", "phone-notebook-figure.png",
+                 "phone-notebook-math.png", "phone-menu-open.png", "phone-contents-open.png"):
+        shot = SHOTS / name
+        assert shot.exists(), name
+        assert shot.stat().st_size > 10_000, name
+        assert shot.stat().st_mtime >= crawl["started"] - 1, f"{name} is left from an earlier run"
 
 
 def _layout(crawl):

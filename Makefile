@@ -40,6 +40,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt constraints.txt pyproject.tom
 	"$(PY)" -m pip install --disable-pip-version-check -q -r requirements.txt
 	"$(PY)" -m pip install --disable-pip-version-check -q --no-deps -r requirements-nodeps.txt
 	"$(PY)" -m pip install --disable-pip-version-check -q --no-deps -e .
+	@mkdir -p "$(dir $(LAB_OVERRIDES))" && cp tools/jupyterlab-overrides.json "$(LAB_OVERRIDES)"
 	@touch "$(STAMP)"
 
 # make run executes each notebook in its own nbconvert call, so one failing
@@ -117,7 +118,9 @@ readme: $(STAMP)
 
 # JupyterLab records each cell's execution times (recordTiming) as nbclient
 # does; without it, running a cell deletes them, and the book's teachers' page
-# reads its "run (min)" column from them (book/prepare.py, run_seconds).
+# reads its "run (min)" column from them (book/prepare.py, run_seconds). The
+# environment's settings carry it (make env installs them, make lab again), so
+# JupyterLab started from .venv by hand keeps the times too.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 lab: $(STAMP)

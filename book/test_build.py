@@ -82,7 +82,12 @@ def test_run_time_needs_every_cell_timed():
 def test_make_lab_keeps_the_cells_timings():
     overrides = json.loads((REPO / "tools" / "jupyterlab-overrides.json").read_text())
     assert overrides["@jupyterlab/notebook-extension:tracker"]["recordTiming"] is True
-    run = subprocess.run(["make", "-n", "lab", "PYTHON=python3"], cwd=REPO,
-                         capture_output=True, text=True)
-    assert "tools/jupyterlab-overrides.json" in run.stdout
-    assert "share/jupyter/lab/settings/overrides.json" in run.stdout
+    # make lab, and make env, so that JupyterLab started from .venv by hand
+    # records the times too (a fresh environment: make -n lists every step).
+    for target in ("lab", "env"):
+        run = subprocess.run(["make", "-n", target, "PYTHON=python3",
+                              "VENV=/nonexistent/autorec-venv"], cwd=REPO,
+                             capture_output=True, text=True)
+        assert "tools/jupyterlab-overrides.json" in run.stdout, target
+        assert "/nonexistent/autorec-venv/share/jupyter/lab/settings/overrides.json" \
+            in run.stdout, target

@@ -181,3 +181,28 @@ def test_prepare_lays_out_every_committed_notebook(tmp_path):
     assert all(f"(notebooks/{stem}.ipynb)" in index for stem in stems)
     assert "{{" not in index and "{{" not in (out / "teachers.md").read_text()
     assert "- file: teachers" in toc
+
+
+@pytest.mark.parametrize("resolves", [False, True])
+def test_make_book_says_loudly_when_the_badges_open_nothing(tmp_path, capsys, monkeypatch,
+                                                           resolves):
+    """An unpublished REF: a framed warning on the console and a warning on the
+    front page, and the build goes on; a published one: neither."""
+    message = ("the Colab badges open v9.9.9 (commit 0123456789ab), the version shown here."
+               if resolves else "v9.9.9 does not exist in this repository: publish it.")
+
+    class Project:
+        @staticmethod
+        def ref_status(root):
+            return resolves, message
+
+    monkeypatch.setattr(prepare, "load_project_module", lambda: Project)
+    out = prepare.prepare(tmp_path / "src")
+    err = capsys.readouterr().err
+    index = (out / "index.md").read_text()
+    assert ("WARNING: the Colab badges and setup cells will not work" in err) != resolves
+    assert ("!" * 78 in err) != resolves
+    assert ("The Colab badges do not work yet" in index) != resolves
+    assert ("v9.9.9 does not exist in this repository" in index) != resolves
+    assert ("The Colab badges and setup cells open v9.9.9 (commit 0123456789ab)" in index) \
+        == resolves

@@ -24,34 +24,39 @@ def fresh(code: str, **env) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300, check=True)
 
 
-POLICY = "import os, autorec_common; print(os.environ.get('OMP_WAIT_POLICY'))"
+POLICY = ("import os, autorec_common; "
+          "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'))")
 
 
-def test_importing_the_package_makes_openmp_threads_sleep_at_barriers():
-    assert fresh(POLICY).stdout.split() == ["PASSIVE"]
+def test_importing_the_package_makes_openmp_threads_spin_briefly_then_sleep():
+    assert fresh(POLICY).stdout.split() == ["PASSIVE", _threads.SPIN]
+    assert int(_threads.SPIN) < 300_000  # below GNU OpenMP's own default
 
 
-def test_an_explicit_wait_policy_is_kept():
-    assert fresh(POLICY, OMP_WAIT_POLICY="ACTIVE").stdout.split() == ["ACTIVE"]
+def test_an_explicit_wait_setting_is_kept_and_the_other_left_unset():
+    assert fresh(POLICY, OMP_WAIT_POLICY="ACTIVE").stdout.split() == ["ACTIVE", "None"]
+    assert fresh(POLICY, GOMP_SPINCOUNT="7").stdout.split() == ["None", "7"]
 
 
 def test_the_opt_out_leaves_openmp_to_the_libraries():
-    assert fresh(POLICY, AUTOREC_THREAD_DEFAULTS="0").stdout.split() == ["None"]
+    assert fresh(POLICY, AUTOREC_THREAD_DEFAULTS="0").stdout.split() == ["None", "None"]
 
 
-def test_apply_thread_defaults_sets_only_what_is_missing(monkeypatch):
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+def test_apply_thread_defaults_sets_both_or_nothing(monkeypatch):
+    for name in _threads.DEFAULTS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv(_threads.OPT_OUT, raising=False)
-    assert _threads.apply_thread_defaults() == {"OMP_WAIT_POLICY": "PASSIVE"}
-    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert _threads.apply_thread_defaults() == _threads.DEFAULTS
+    assert os.environ["GOMP_SPINCOUNT"] == _threads.SPIN
+    monkeypatch.delenv("GOMP_SPINCOUNT")
     monkeypatch.setenv("OMP_WAIT_POLICY", "active")
     assert _threads.apply_thread_defaults() == {}
-    assert os.environ["OMP_WAIT_POLICY"] == "active"
+    assert os.environ["OMP_WAIT_POLICY"] == "active" and "GOMP_SPINCOUNT" not in os.environ
 
 
 def spin_count(code: str, **env) -> str:
     """libgomp's spin count as the OpenMP runtime loaded by ``code`` reports it
-    (OMP_DISPLAY_ENV=VERBOSE): '0' under OMP_WAIT_POLICY=PASSIVE."""
+    (OMP_DISPLAY_ENV=VERBOSE)."""
     err = fresh(code, OMP_DISPLAY_ENV="VERBOSE", **env).stderr
     counts = {line.split("=")[1].strip(" '") for line in err.splitlines()
               if line.strip().startswith("GOMP_SPINCOUNT")}
@@ -60,23 +65,24 @@ def spin_count(code: str, **env) -> str:
 
 
 @pytest.mark.slow
-def test_pytorch_imported_after_the_package_gets_the_passive_policy():
-    assert spin_count("import autorec_common.torch") == "0"
+def test_pytorch_imported_after_the_package_gets_the_short_spin():
+    assert spin_count("import autorec_common.torch") == _threads.SPIN
     # the control: PyTorch loaded first keeps libgomp's default spinning
-    assert spin_count("import torch, autorec_common") != "0"
+    assert spin_count("import torch, autorec_common") == "300000"
 
 
 @pytest.mark.slow
-def test_mxnet_imported_through_the_package_gets_the_passive_policy():
+def test_mxnet_imported_through_the_package_gets_the_short_spin():
     pytest.importorskip("autorec_common.mxnet")
-    assert spin_count("import autorec_common.mxnet") == "0"
+    assert spin_count("import autorec_common.mxnet") == _threads.SPIN
     assert spin_count("from autorec_common.mxnet_cpu import use_fast_cpu_settings; "
-                      "use_fast_cpu_settings()") == "0"
+                      "use_fast_cpu_settings()") == _threads.SPIN
 
 
 def make_env(target_env: dict, *assignments) -> str:
     """What a Makefile recipe's shell sees of the thread variables."""
-    show = ("show:; @echo \"$$OMP_WAIT_POLICY $(TEST_THREADS)\"")
+    show = ("show:; @echo \"$${OMP_WAIT_POLICY-unset} $${GOMP_SPINCOUNT-unset} "
+            "$(TEST_THREADS)\"")
     base = {k: v for k, v in os.environ.items() if k not in VARS and k != "MAKEFLAGS"}
     out = subprocess.run(["make", "-s", "--no-print-directory", "-f", "Makefile",
                           "--eval", show, "show", *assignments], cwd=ROOT,
@@ -87,11 +93,13 @@ def make_env(target_env: dict, *assignments) -> str:
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/make") and not os.path.exists("/bin/make"),
                     reason="needs make")
-def test_makefile_recipes_run_with_the_passive_policy_unless_told_otherwise():
-    policy, threads = make_env({}).split()
-    assert policy == "PASSIVE" and int(threads) >= 1
-    assert make_env({"OMP_WAIT_POLICY": "ACTIVE"}).split()[0] == "ACTIVE"
-    assert make_env({}, "OMP_WAIT_POLICY=ACTIVE").split()[0] == "ACTIVE"
+def test_makefile_recipes_run_with_the_package_defaults_unless_told_otherwise():
+    policy, spin, threads = make_env({}).split()
+    assert (policy, spin) == (_threads.DEFAULTS["OMP_WAIT_POLICY"], _threads.SPIN)
+    assert int(threads) >= 1
+    assert make_env({"OMP_WAIT_POLICY": "ACTIVE"}).split()[:2] == ["ACTIVE", "unset"]
+    assert make_env({}, "OMP_WAIT_POLICY=ACTIVE").split()[:2] == ["ACTIVE", "unset"]
+    assert make_env({}, "GOMP_SPINCOUNT=7").split()[:2] == ["unset", "7"]
 
 
 BENCH = ROOT / "bench"

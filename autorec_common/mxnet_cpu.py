@@ -20,12 +20,12 @@ notebook 13 (performance and reproducibility):
 - ``MXNET_USE_OPERATOR_TUNING=0`` (CPU-only build): turns off MXNet's start-up
   timing of elementwise operators, which picks their thread count from the
   same halved core count and can leave them on one thread.
-- ``MXNET_ENGINE_TYPE=NaiveEngine`` (CPU-only build): the synchronous engine,
-  whose scheduling does not compete with the operators' own threads. Under it
-  ``gluon.data.DataLoader`` worker processes never answer, so a DataLoader
-  with ``num_workers > 0`` is given worker threads (``thread_pool=True``)
-  instead, with a warning; and the engine is started with standard error
-  silenced, so that its start-up line does not land in a notebook.
+- The engine stays MXNet's own asynchronous one: the synchronous
+  ``NaiveEngine`` slows down several-fold when another program holds a core
+  (``make bench``, bench/busy.py, measures both). Under a ``NaiveEngine`` you
+  choose yourself (``MXNET_ENGINE_TYPE=NaiveEngine``), ``gluon.data.DataLoader``
+  worker processes never answer, so a DataLoader with ``num_workers > 0`` is
+  given worker threads (``thread_pool=True``) instead, with a warning.
 
 A variable that is already set in the environment is left as it is.
 """
@@ -70,7 +70,8 @@ def cpu_only_build() -> bool:
 def use_fast_cpu_settings() -> dict:
     """Apply the CPU speed settings described in this module's docstring and
     import MXNet. Returns ``{variable: value}`` for the three environment
-    variables as MXNet will see them (``None`` for one left unset).
+    variables as MXNet will see them (``None`` for one left unset: for
+    ``MXNET_ENGINE_TYPE``, MXNet's asynchronous engine).
 
     Raises ``RuntimeError`` if MXNet has already been imported: its engine,
     threads and operator tuning are fixed when it loads.
@@ -84,40 +85,15 @@ def use_fast_cpu_settings() -> dict:
         cores = physical_cores()
         if cores:
             os.environ["MXNET_OMP_MAX_THREADS"] = str(cores)
-    choose_engine = False
     if cpu_only_build():
         os.environ.setdefault("MXNET_USE_OPERATOR_TUNING", "0")
-        choose_engine = "MXNET_ENGINE_TYPE" not in os.environ
-        if choose_engine:
-            os.environ["MXNET_ENGINE_TYPE"] = "NaiveEngine"
 
     from . import mxnet as arm  # the NumPy compatibility shim, then MXNet
 
-    if choose_engine:
-        _start_engine_quietly(arm.mx)
     if os.environ.get("MXNET_ENGINE_TYPE") == "NaiveEngine":
         _threads_for_dataloader_workers(arm.gluon)
     return {var: os.environ.get(var) for var in
             ("MXNET_OMP_MAX_THREADS", "MXNET_USE_OPERATOR_TUNING", "MXNET_ENGINE_TYPE")}
-
-
-def _start_engine_quietly(mx) -> None:
-    """Start MXNet's engine now, without the line it writes to the process's
-    standard error when an engine was chosen explicitly ("MXNet start using
-    engine: NaiveEngine")."""
-    try:
-        sys.stderr.flush()
-        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        mx.nd.zeros((1,)).wait_to_read()
-        return
-    try:
-        os.dup2(devnull, 2)
-        mx.nd.zeros((1,)).wait_to_read()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _threads_for_dataloader_workers(gluon) -> None:
@@ -135,7 +111,7 @@ def _threads_for_dataloader_workers(gluon) -> None:
         bound.apply_defaults()
         if bound.arguments["num_workers"] > 0 and not bound.arguments["thread_pool"]:
             warnings.warn("MXNet runs its synchronous NaiveEngine here (chosen by "
-                          "use_fast_cpu_settings() or MXNET_ENGINE_TYPE), under which "
+                          "MXNET_ENGINE_TYPE), under which "
                           "DataLoader worker processes never answer; this DataLoader "
                           "uses worker threads instead (thread_pool=True).", stacklevel=2)
             bound.arguments["thread_pool"] = True

@@ -34,7 +34,7 @@ LIMIT_REPEATS = 9  # products per shape and thread count in one measurement of t
 PATHS = {  # key (as in report.LABELS): worker, extra spec (None: our MXNet path's settings)
     "torch": ("torch", {}),
     "mxnet": ("mxnet", {}),
-    "mxnet_async": ("mxnet", {"mx_engine": "ThreadedEnginePerDevice"}),
+    "mxnet_naive": ("mxnet", {"mx_engine": "NaiveEngine"}),
     "mxnet_tuned": ("mxnet", {"mx_tuning": "1"}),
     "book": ("book", {}),
     "book_threads": ("book", None),
@@ -141,7 +141,7 @@ def apply_mx_settings(spec) -> None:
 def work_mxnet(spec):
     apply_mx_settings(spec)
     from autorec_common.mxnet_cpu import use_fast_cpu_settings
-    use_fast_cpu_settings()  # before MXNet loads: engine, threads, operator tuning
+    use_fast_cpu_settings()  # before MXNet loads: threads, operator tuning
     import mxnet as mx
 
     from autorec_common import mxnet as arm

@@ -37,23 +37,22 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MKL_NUM_
                "AUTOREC_THREAD_DEFAULTS")
 LIBRARY = {"AUTOREC_THREAD_DEFAULTS": "0"}  # the libraries' defaults, not the package's
 
-# (path, key, what it is, environment). "package" is what autorec_common applies.
+PASSIVE = {**LIBRARY, "OMP_WAIT_POLICY": "PASSIVE"}
+NAIVE = {"MXNET_ENGINE_TYPE": "NaiveEngine"}  # MXNet's synchronous engine
+
+# (path, key, what it is, environment). "package" is what autorec_common applies
+# (its OpenMP waiting; for MXNet, use_fast_cpu_settings() in every row).
 SETTINGS = [
     ("torch", "library", "PyTorch's defaults (one thread per CPU)", LIBRARY),
     ("torch", "package", "autorec_common's defaults", {}),
-    ("torch", "passive", "`OMP_WAIT_POLICY=PASSIVE`", {**LIBRARY, "OMP_WAIT_POLICY": "PASSIVE"}),
+    ("torch", "passive", "`OMP_WAIT_POLICY=PASSIVE`", PASSIVE),
     ("torch", "one", "one thread (`OMP_NUM_THREADS=1`)", {**LIBRARY, "OMP_NUM_THREADS": "1"}),
-    ("mxnet", "library", "`use_fast_cpu_settings()` before this change (synchronous engine)",
-     LIBRARY),
+    ("mxnet", "library", "OpenMP's default waiting", LIBRARY),
     ("mxnet", "package", "autorec_common's defaults", {}),
-    ("mxnet", "passive", "synchronous engine, `OMP_WAIT_POLICY=PASSIVE`",
-     {**LIBRARY, "OMP_WAIT_POLICY": "PASSIVE"}),
-    ("mxnet", "async", "MXNet's asynchronous engine",
-     {**LIBRARY, "MXNET_ENGINE_TYPE": "ThreadedEnginePerDevice"}),
-    ("mxnet", "async_passive", "asynchronous engine, `OMP_WAIT_POLICY=PASSIVE`",
-     {**LIBRARY, "MXNET_ENGINE_TYPE": "ThreadedEnginePerDevice", "OMP_WAIT_POLICY": "PASSIVE"}),
-    ("mxnet", "one", "synchronous engine, one thread (`OMP_NUM_THREADS=1`)",
-     {**LIBRARY, "OMP_NUM_THREADS": "1"}),
+    ("mxnet", "passive", "`OMP_WAIT_POLICY=PASSIVE`", PASSIVE),
+    ("mxnet", "naive", "synchronous engine, OpenMP's default waiting", {**LIBRARY, **NAIVE}),
+    ("mxnet", "naive_package", "synchronous engine, autorec_common's waiting", NAIVE),
+    ("mxnet", "one", "one thread (`OMP_NUM_THREADS=1`)", {**LIBRARY, "OMP_NUM_THREADS": "1"}),
 ]
 SPEC = {"epochs": 3, "reps": 2, "warmup": 1}  # per worker: epochs per timing, timings
 QUICK = {"epochs": 2, "reps": 1, "warmup": 1}

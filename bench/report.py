@@ -26,7 +26,7 @@ README_END = "<!-- bench:end -->"
 LABELS = {  # each path bench.py times
     "torch": "PyTorch: `autorec_common.torch.train_autorec`",
     "mxnet": "MXNet: `autorec_common.mxnet.train_autorec`",
-    "mxnet_async": "MXNet path on MXNet's default asynchronous engine",
+    "mxnet_naive": "MXNet path on MXNet's synchronous engine (`NaiveEngine`)",
     "mxnet_tuned": "MXNet path with MXNet's operator tuning on (its default)",
     "book": "the book's loop: Gluon `DataLoader` + `d2l.train_recsys_rating`",
     "book_threads": "the book's loop, with our MXNet settings (threads, engine, operator tuning)",

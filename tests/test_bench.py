@@ -37,7 +37,7 @@ def fake_results(rec, torch_s=0.1, mxnet_s=0.12, book_s=0.35, copies=0.02, other
         return rec.Run(baseline_mib=300.0, peak_growth_mib=40.0, matrix_mib=6.05, round_eval=s,
                        shape=[rows, cols], **kw)
     seconds = {"torch": (torch_s, {"threads": 2}),
-               "mxnet": (mxnet_s, {"mx_threads": "2", "mx_engine": "NaiveEngine",
+               "mxnet": (mxnet_s, {"mx_threads": "2", "mx_engine": None,
                                    "mx_tuning": "0"}),
                "book": (book_s, {"workers": 4}),
                "book_threads": (0.9 * book_s, {"workers": 4, "mx_threads": "2"}),
@@ -208,7 +208,7 @@ def test_report_renders_the_tables_and_targets_from_results_json(mods, results_j
     for needed in ("## Time per epoch", "## Memory", "## Targets", "**hardware limit**",
                    "| 256 × 943 × 500 | 75 | 150 |", "MovieLens 1M (3,706 × 6,040)",
                    "Extrapolated", "not yet measured", "the epoch's products alone take",
-                   "`MXNET_ENGINE_TYPE=NaiveEngine`", "[bench/README.md](README.md)"):
+                   "`MXNET_USE_OPERATOR_TUNING=0`", "[bench/README.md](README.md)"):
         assert needed in text
     assert text.count("**PASS**") == 4 and "**FAIL**" not in text
     assert "busy with other work" not in text
@@ -251,7 +251,7 @@ def fake_spawn(kind, spec, timeout=900, env=None):
     if kind == "torch":
         out["threads"] = spec.get("threads", 2)
     elif kind == "mxnet":
-        out.update(mx_threads="2", mx_engine=spec.get("mx_engine", "NaiveEngine"),
+        out.update(mx_threads="2", mx_engine=spec.get("mx_engine"),
                    mx_tuning=spec.get("mx_tuning", "0"))
     else:
         out.update(workers=4, mx_threads=spec.get("mx_threads"))

@@ -29,7 +29,7 @@ LABELS = {  # each path bench.py times
     "mxnet_naive": "MXNet path on MXNet's synchronous engine (`NaiveEngine`)",
     "mxnet_tuned": "MXNet path with MXNet's operator tuning on (its default)",
     "book": "the book's loop: Gluon `DataLoader` + `d2l.train_recsys_rating`",
-    "book_threads": "the book's loop, with our MXNet settings (threads, engine, operator tuning)",
+    "book_threads": "the book's loop, with our MXNet settings (threads, operator tuning)",
     "torch_1thread": "PyTorch path on 1 thread (`torch.set_num_threads(1)`)",
 }
 

@@ -148,18 +148,18 @@ class _ObservedDot(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, h, weight, batch, kept):
-        ctx.save_for_backward(h)
-        ctx.batch, ctx.weight, ctx.kept = batch, weight, kept
+        ctx.save_for_backward(h, weight)  # autograd checks they are unchanged
+        ctx.batch, ctx.weight, ctx.kept = batch, weight, kept  # weight: for .grad
         pattern = _pattern(batch.crow, batch.cols, (len(batch), len(weight)))
         return torch.sparse.sampled_addmm(pattern, h, weight.t(), beta=0.0).values()
 
     @staticmethod
     def backward(ctx, grad):
-        (h,) = ctx.saved_tensors
-        b, weight = ctx.batch, ctx.weight
+        h, weight = ctx.saved_tensors
+        b = ctx.batch
         grad = grad.contiguous()
         if ctx.needs_input_grad[1]:
-            _add_cols_times(weight, ctx.kept, b, grad, h)
+            _add_cols_times(ctx.weight, ctx.kept, b, grad, h)
         dh = None
         if ctx.needs_input_grad[0]:
             dh = _rows_times(b.offsets, b.cols, grad, weight)

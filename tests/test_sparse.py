@@ -239,3 +239,15 @@ def test_ml100k_25_epochs_give_the_dense_test_rmse(ml100k):
     (dense, _), (sparse, _) = train_both(ml100k.train, ml100k.test, epochs=25, hidden=500)
     assert abs(dense.final() - sparse.final()) < 1e-4
     assert dense.final() < 0.95  # it learned: the comparison is not of two untrained nets
+
+
+def test_a_weight_changed_between_forward_and_backward_is_refused(rating_matrix):
+    """As for a dense layer, autograd refuses a backward through weights that
+    were changed in place after the forward pass."""
+    mat = rating_matrix(rows=40, cols=30, density=0.2)
+    model = ars.SparseAutoRec(art.AutoRec(8, 30, dropout=0.0))
+    loss = model.batch_loss(ars.Rows(mat).batch(torch.arange(40)))
+    with torch.no_grad():
+        model.decoder_weight.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()

@@ -304,9 +304,12 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number a result can hold")
 
 
-def _writers_mode(folder: Path) -> int:
-    """A lock file's mode: read-write for those who may write to ``folder``
-    only, whatever the umask (as the data cache's ``writers_mode``)."""
+def writers_mode(folder: Path) -> int:
+    """The mode of a lock file in ``folder``: read-write for those who may write
+    to the folder (owner, and group or others where the folder lets them), and
+    no one else, whatever the umask lets through (a umask of 0 or 002 would
+    let any reader open it for writing, and so hold the lock). The data cache's
+    locks use it too."""
     try:
         folder_mode = os.stat(folder).st_mode
     except OSError:
@@ -328,7 +331,7 @@ def _locked(folder: Path):
         return
     path = folder / ".lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
-                 _writers_mode(folder))
+                 writers_mode(folder))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -370,7 +373,7 @@ def _run(path: Path):
         return
     fd = os.open(path.with_name(f".{path.stem}.running"),
                  os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
-                 _writers_mode(path.parent))
+                 writers_mode(path.parent))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = True

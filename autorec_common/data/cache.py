@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..results import writers_mode  # standard library only
 from . import releases
 from .errors import CorruptArchiveError, DataError, DataUnavailableError
 from .releases import ARCHIVE_NAME
@@ -81,18 +82,6 @@ def _cache_folder(root) -> Path:
                                    f"({type(err).__name__}: {err}). {fix}, then run again."
                                    ) from err
     return folder
-
-def writers_mode(folder: Path) -> int:
-    """The mode of a lock file in ``folder``: read-write for those who may write
-    to the folder (owner, and group or others where the folder lets them), and
-    no one else, whatever the umask lets through (a umask of 0 or 002 would
-    let any reader open it for writing, and so hold the lock)."""
-    try:
-        folder_mode = os.stat(folder).st_mode
-    except OSError:
-        return 0o600
-    return 0o600 | (0o060 if folder_mode & 0o020 else 0) | \
-        (0o006 if folder_mode & 0o002 else 0)
 
 
 #: Seconds a process waits for the cache lock before it says so.
